@@ -1,0 +1,10 @@
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './reshape.js';
+export { broadcastTo } from './reduce-sum.js';
+export * from './reduce.js';
+export * from './movement.js';
+export * from './matmul.js';
+export * from './gather.js';
+export * from './nn.js';
+export type { TensorLike } from './util.js';
