@@ -237,6 +237,8 @@ export class Tokenizer {
   private readonly addedByContent = new Map<string, AddedToken>();
   private addedRe: RegExp | null = null;
   private readonly cache = new Map<string, Int32Array>();
+  /** Maximum number of cached word tokenizations (0 disables the cache). */
+  wordCacheSize = CACHE_MAX;
   private readonly tmp: WordTokens = { ids: [], starts: [], ends: [] };
   private readonly inv: string[];
 
@@ -361,8 +363,8 @@ export class Tokenizer {
       r[3 * k + 1] = t.starts[k]!;
       r[3 * k + 2] = t.ends[k]!;
     }
-    if (word.length <= CACHE_WORD_MAX) {
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    if (word.length <= CACHE_WORD_MAX && this.wordCacheSize > 0) {
+      if (this.cache.size >= this.wordCacheSize) this.cache.clear();
       this.cache.set(word, r);
     }
     return r;
