@@ -75,7 +75,7 @@ export function toByteLevel(word: string, unitStart: number[], unitEnd: number[]
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Decodes byte-level text back to a string (invalid UTF-8 becomes U+FFFD; unmapped chars are kept as is). */
 export function fromByteLevel(text: string): string {

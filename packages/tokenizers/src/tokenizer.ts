@@ -217,7 +217,7 @@ export class Tokenizer {
     return new Tokenizer({
       model: new BPE(vocab, merges),
       preTokenizer: new ByteLevel({ addPrefixSpace: o.addPrefixSpace ?? false }),
-      postProcessor: new ByteLevelProcessing(true),
+      postProcessor: new ByteLevelProcessing(false),
       decoder: new ByteLevelDecoder(),
       addedTokens: eot === undefined ? [] : [{ id: eot, content: '<|endoftext|>', special: true }],
     });

@@ -40,8 +40,10 @@ function compute(cp: number): number {
   let f = COMPUTED;
   // A lone surrogate has category Cs.
   const ch = cp >= 0xd800 && cp <= 0xdfff ? '\ud800' : String.fromCodePoint(cp);
-  if (cp === 9 || cp === 10 || cp === 13 || reWS.test(ch)) f |= WS;
-  else if (cp === 0 || cp === 0xfffd || reControl.test(ch)) f |= CONTROL;
+  const tnr = cp === 9 || cp === 10 || cp === 13;
+  if (tnr || reWS.test(ch)) f |= WS;
+  // Both bits may be set (U+0085 is Cc and White_Space): BERT's clean-up checks CONTROL first.
+  if (!tnr && (cp === 0 || cp === 0xfffd || reControl.test(ch))) f |= CONTROL;
   if (
     (cp >= 33 && cp <= 47) ||
     (cp >= 58 && cp <= 64) ||
