@@ -1,13 +1,25 @@
+import { readdirSync, existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-// Packages are tested against each other's sources through the "source" export condition,
-// so no build is needed before the tests run.
+// One vitest project per workspace package. Packages are tested against each other's
+// sources through the "source" export condition, so no build is needed first.
+const projectDirs = ['packages', 'examples'].flatMap((dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => existsSync(`${dir}/${name}/package.json`))
+        .map((name) => `${dir}/${name}`)
+    : [],
+);
+
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    projects: ['packages/*', 'examples/*'],
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 60_000,
+    projects: projectDirs.map((root) => ({
+      extends: true,
+      test: { name: root.split('/')[1]!, root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+    })),
   },
 });

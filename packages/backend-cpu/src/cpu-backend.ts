@@ -1,0 +1,227 @@
+import {
+  BackendError,
+  type ArgReduceOp,
+  type AttentionArgs,
+  type Backend,
+  type BackendMemory,
+  type BinaryOp,
+  type CompareOp,
+  type DataId,
+  type DType,
+  type ReduceOp,
+  type Shape,
+  type TensorInfo,
+  type TypedArray,
+  type UnaryOp,
+} from '@heed/core';
+import { GemmEngine } from './gemm/index.js';
+import * as ew from './kernels/elementwise.js';
+import * as fused from './kernels/fused.js';
+import { gather, scatterAdd } from './kernels/gather.js';
+import { matmul } from './kernels/matmul.js';
+import { concat, pad, slice, transpose } from './kernels/movement.js';
+import { argReduce, reduce } from './kernels/reduce.js';
+import { attention } from './kernels/attention.js';
+import { gruCell, lstmCell } from './kernels/rnn.js';
+
+/** CPU storage: the host array itself is the data handle. */
+class CpuData {
+  constructor(public values: TypedArray) {}
+}
+
+/** Options of the CPU backend. */
+export interface CpuBackendOptions {
+  /** Threads for matmul and the kernels built on it (default: all cores). */
+  threads?: number;
+}
+
+/**
+ * The CPU backend: host typed arrays as storage, JS kernels for movement and
+ * elementwise work, and a WebAssembly SIMD gemm over a worker pool for matmul,
+ * attention and recurrent cells.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  private readonly gemm: GemmEngine;
+  private buffers = 0;
+  private bytes = 0;
+  private disposed = false;
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.gemm = GemmEngine.create({ threads: options.threads });
+  }
+
+  /** Which gemm kernel and how many threads are in use. */
+  get info(): { kernel: string; threads: number } {
+    return this.gemm.info;
+  }
+
+  // ---- storage ----------------------------------------------------------------------
+
+  write(values: TypedArray): DataId {
+    this.buffers++;
+    this.bytes += values.byteLength;
+    return new CpuData(values);
+  }
+
+  private get(id: DataId): TypedArray {
+    if (!(id instanceof CpuData)) throw new BackendError('cpu: a tensor from another backend was passed to the CPU backend');
+    return id.values;
+  }
+
+  private out(values: TypedArray, shape: Shape, dtype: DType): TensorInfo {
+    return { dataId: this.write(values), shape, dtype };
+  }
+
+  async read(id: DataId): Promise<TypedArray> {
+    return this.get(id).slice();
+  }
+
+  readSync(id: DataId): TypedArray {
+    return this.get(id).slice();
+  }
+
+  disposeData(id: DataId): void {
+    const d = id as CpuData;
+    this.buffers--;
+    this.bytes -= d.values.byteLength;
+    d.values = new Float32Array(0);
+  }
+
+  memory(): BackendMemory {
+    return { buffers: this.buffers, bytes: this.bytes };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.gemm.dispose();
+  }
+
+  // ---- primitives -----------------------------------------------------------------
+
+  unary(op: UnaryOp, x: TensorInfo): TensorInfo {
+    return this.out(ew.unary(op, this.get(x.dataId), x.dtype), x.shape, x.dtype);
+  }
+
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo): TensorInfo {
+    const r = ew.binary(op, this.get(a.dataId), a.shape, this.get(b.dataId), b.shape, a.dtype);
+    return this.out(r.values, r.shape, a.dtype);
+  }
+
+  compare(op: CompareOp, a: TensorInfo, b: TensorInfo): TensorInfo {
+    const r = ew.compare(op, this.get(a.dataId), a.shape, this.get(b.dataId), b.shape);
+    return this.out(r.values, r.shape, 'bool');
+  }
+
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo): TensorInfo {
+    const r = ew.where(this.get(cond.dataId), cond.shape, this.get(a.dataId), a.shape, this.get(b.dataId), b.shape, a.dtype);
+    return this.out(r.values, r.shape, a.dtype);
+  }
+
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): TensorInfo {
+    const r = reduce(op, this.get(x.dataId), x.shape, axes, x.dtype, transpose);
+    return this.out(r.values, r.shape, x.dtype);
+  }
+
+  argReduce(op: ArgReduceOp, x: TensorInfo, axis: number): TensorInfo {
+    const r = argReduce(op, this.get(x.dataId), x.shape, axis);
+    return this.out(r.values, r.shape, 'int32');
+  }
+
+  matmul(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): TensorInfo {
+    const r = matmul(this.gemm, this.get(a.dataId) as Float32Array, a.shape, this.get(b.dataId) as Float32Array, b.shape, transA, transB);
+    return this.out(r.values, r.shape, 'float32');
+  }
+
+  transpose(x: TensorInfo, perm: readonly number[]): TensorInfo {
+    return this.out(transpose(this.get(x.dataId), x.shape, perm, x.dtype), perm.map((p) => x.shape[p]!), x.dtype);
+  }
+
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): TensorInfo {
+    return this.out(slice(this.get(x.dataId), x.shape, begin, size, x.dtype), [...size], x.dtype);
+  }
+
+  concat(xs: readonly TensorInfo[], axis: number): TensorInfo {
+    const r = concat(
+      xs.map((x) => ({ values: this.get(x.dataId), shape: x.shape })),
+      axis,
+      xs[0]!.dtype,
+    );
+    return this.out(r.values, r.shape, xs[0]!.dtype);
+  }
+
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): TensorInfo {
+    const r = pad(this.get(x.dataId), x.shape, paddings, value, x.dtype);
+    return this.out(r.values, r.shape, x.dtype);
+  }
+
+  gather(x: TensorInfo, indices: TensorInfo, axis: number): TensorInfo {
+    const values = gather(this.get(x.dataId), x.shape, this.get(indices.dataId) as Int32Array, axis, x.dtype);
+    return this.out(values, [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
+  }
+
+  scatterAdd(indices: TensorInfo, updates: TensorInfo, shape: Shape, axis: number): TensorInfo {
+    return this.out(scatterAdd(this.get(indices.dataId) as Int32Array, this.get(updates.dataId), shape, axis), [...shape], 'float32');
+  }
+
+  cast(x: TensorInfo, dtype: DType): TensorInfo {
+    return this.out(ew.cast(this.get(x.dataId), dtype), x.shape, dtype);
+  }
+
+  // ---- fused ----------------------------------------------------------------------------
+
+  private f32(x: TensorInfo): Float32Array {
+    return this.get(x.dataId) as Float32Array;
+  }
+
+  softmax(x: TensorInfo): TensorInfo {
+    return this.out(fused.softmax(this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
+  }
+
+  logSoftmax(x: TensorInfo): TensorInfo {
+    return this.out(fused.logSoftmax(this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
+  }
+
+  layerNorm(x: TensorInfo, gamma: TensorInfo, beta: TensorInfo, eps: number): TensorInfo {
+    return this.out(fused.layerNorm(this.f32(x), this.f32(gamma), this.f32(beta), x.shape.at(-1)!, eps), x.shape, 'float32');
+  }
+
+  gelu(x: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo {
+    return this.out(fused.gelu(this.f32(x), approximate), x.shape, 'float32');
+  }
+
+  crossEntropy(logits: TensorInfo, labels: TensorInfo): TensorInfo {
+    return this.out(fused.crossEntropy(this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!), [logits.shape[0]!], 'float32');
+  }
+
+  attention(args: AttentionArgs): TensorInfo {
+    const values = attention(this.gemm, {
+      q: this.f32(args.q),
+      k: this.f32(args.k),
+      v: this.f32(args.v),
+      qShape: args.q.shape,
+      kShape: args.k.shape,
+      vShape: args.v.shape,
+      mask: args.mask ? { values: this.get(args.mask.dataId) as Uint8Array, shape: args.mask.shape } : undefined,
+      causal: args.causal,
+      scale: args.scale,
+    });
+    const [b, h, tq] = args.q.shape as [number, number, number];
+    return this.out(values, [b, h, tq, args.v.shape[3]!], 'float32');
+  }
+
+  lstmCell(x: TensorInfo, h: TensorInfo, c: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): [TensorInfo, TensorInfo] {
+    const [batch, input] = x.shape as [number, number];
+    const hidden = h.shape[1]!;
+    const [h2, c2] = lstmCell(this.gemm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), batch, input, hidden);
+    return [this.out(h2, [batch, hidden], 'float32'), this.out(c2, [batch, hidden], 'float32')];
+  }
+
+  gruCell(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo {
+    const [batch, input] = x.shape as [number, number];
+    const hidden = h.shape[1]!;
+    return this.out(gruCell(this.gemm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), batch, input, hidden), [batch, hidden], 'float32');
+  }
+}
+

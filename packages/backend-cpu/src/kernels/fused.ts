@@ -1,0 +1,77 @@
+import { ArgumentError } from '@heed/core';
+import { geluExact, geluTanh } from './math.js';
+
+/** Softmax over rows of length `cols`. */
+export function softmax(x: Float32Array, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += cols) {
+    let max = -Infinity;
+    for (let j = r; j < r + cols; j++) if (x[j]! > max) max = x[j]!;
+    let sum = 0;
+    for (let j = r; j < r + cols; j++) {
+      const e = Math.exp(x[j]! - max);
+      out[j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = r; j < r + cols; j++) out[j]! *= inv;
+  }
+  return out;
+}
+
+/** Log-softmax over rows of length `cols`. */
+export function logSoftmax(x: Float32Array, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += cols) {
+    const lse = rowLogSumExp(x, r, cols);
+    for (let j = r; j < r + cols; j++) out[j] = x[j]! - lse;
+  }
+  return out;
+}
+
+function rowLogSumExp(x: Float32Array, start: number, cols: number): number {
+  let max = -Infinity;
+  for (let j = start; j < start + cols; j++) if (x[j]! > max) max = x[j]!;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let j = start; j < start + cols; j++) sum += Math.exp(x[j]! - max);
+  return max + Math.log(sum);
+}
+
+/** Layer norm over rows of length `cols` (two-pass variance, float64 accumulation). */
+export function layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, cols: number, eps: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += cols) {
+    let mean = 0;
+    for (let j = 0; j < cols; j++) mean += x[r + j]!;
+    mean /= cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = x[r + j]! - mean;
+      v += d * d;
+    }
+    const rstd = 1 / Math.sqrt(v / cols + eps);
+    for (let j = 0; j < cols; j++) out[r + j] = (x[r + j]! - mean) * rstd * gamma[j]! + beta[j]!;
+  }
+  return out;
+}
+
+/** GELU, exact (erf) or tanh approximation. */
+export function gelu(x: Float32Array, approximate: 'none' | 'tanh'): Float32Array {
+  const out = new Float32Array(x.length);
+  const f = approximate === 'tanh' ? geluTanh : geluExact;
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  return out;
+}
+
+/** Per-row softmax cross-entropy against int32 labels. */
+export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: number): Float32Array {
+  const rows = labels.length;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const label = labels[r]!;
+    if (label < 0 || label >= cols) throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${cols})`);
+    out[r] = rowLogSumExp(logits, r * cols, cols) - logits[r * cols + label]!;
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import type { GemmEngine } from '../gemm/index.js';
+import { sigmoid } from './math.js';
+
+function project(gemm: GemmEngine, x: Float32Array, w: Float32Array, rows: number, inner: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  if (inner > 0 && out.length > 0) {
+    gemm.sgemm({ batch: 1, m: rows, n: cols, k: inner, a: x, aOffset: 0, aBatchStride: 0, b: w, bOffset: 0, bBatchStride: 0, transA: false, transB: false, c: out, cOffset: 0 });
+  }
+  return out;
+}
+
+/** One LSTM step (gate order i, f, g, o): two gemms, then one fused pass over the gates. */
+export function lstmCell(
+  gemm: GemmEngine,
+  x: Float32Array,
+  h: Float32Array,
+  c: Float32Array,
+  w: Float32Array,
+  r: Float32Array,
+  bias: Float32Array,
+  batch: number,
+  input: number,
+  hidden: number,
+): [Float32Array, Float32Array] {
+  const g4 = 4 * hidden;
+  const gx = project(gemm, x, w, batch, input, g4);
+  const gh = project(gemm, h, r, batch, hidden, g4);
+  const h2 = new Float32Array(batch * hidden);
+  const c2 = new Float32Array(batch * hidden);
+  for (let bi = 0; bi < batch; bi++) {
+    const row = bi * g4;
+    for (let j = 0; j < hidden; j++) {
+      const gate = (q: number): number => gx[row + q * hidden + j]! + gh[row + q * hidden + j]! + bias[q * hidden + j]!;
+      const ig = sigmoid(gate(0));
+      const fg = sigmoid(gate(1));
+      const gg = Math.tanh(gate(2));
+      const og = sigmoid(gate(3));
+      const cNew = fg * c[bi * hidden + j]! + ig * gg;
+      c2[bi * hidden + j] = cNew;
+      h2[bi * hidden + j] = og * Math.tanh(cNew);
+    }
+  }
+  return [h2, c2];
+}
+
+/** One GRU step, linear-before-reset form (gate order z, r, n). */
+export function gruCell(
+  gemm: GemmEngine,
+  x: Float32Array,
+  h: Float32Array,
+  w: Float32Array,
+  r: Float32Array,
+  bw: Float32Array,
+  br: Float32Array,
+  batch: number,
+  input: number,
+  hidden: number,
+): Float32Array {
+  const g3 = 3 * hidden;
+  const gx = project(gemm, x, w, batch, input, g3);
+  const gh = project(gemm, h, r, batch, hidden, g3);
+  const out = new Float32Array(batch * hidden);
+  for (let bi = 0; bi < batch; bi++) {
+    const row = bi * g3;
+    for (let j = 0; j < hidden; j++) {
+      const xz = gx[row + j]! + bw[j]!;
+      const xr = gx[row + hidden + j]! + bw[hidden + j]!;
+      const xn = gx[row + 2 * hidden + j]! + bw[2 * hidden + j]!;
+      const hz = gh[row + j]! + br[j]!;
+      const hr = gh[row + hidden + j]! + br[hidden + j]!;
+      const hn = gh[row + 2 * hidden + j]! + br[2 * hidden + j]!;
+      const z = sigmoid(xz + hz);
+      const rg = sigmoid(xr + hr);
+      const n = Math.tanh(xn + rg * hn);
+      out[bi * hidden + j] = (1 - z) * n + z * h[bi * hidden + j]!;
+    }
+  }
+  return out;
+}
