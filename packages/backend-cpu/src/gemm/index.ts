@@ -1,0 +1,7 @@
+/**
+ * The fast matrix-multiply engine of @heed/backend-cpu: single-precision batched GEMM in
+ * WebAssembly SIMD (relaxed-SIMD FMA where available) over a pool of worker threads.
+ */
+export { GemmEngine } from './engine.js';
+export type { GemmEngineInfo, GemmEngineOptions, SgemmArgs } from './types.js';
+export type { KernelKind } from './kernel-select.js';
