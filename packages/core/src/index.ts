@@ -11,6 +11,8 @@ export { Engine, getEngine, setEngine, type MemoryInfo, type OpSpec } from './en
 export type { BackwardFn, Saved } from './tape.js';
 export * from './autograd.js';
 export * from './ops/index.js';
+/** Every op under one namespace: `ops.matmul(a, b)`. */
+export * as ops from './ops/index.js';
 export * from './random.js';
 export * from './optim.js';
 export * from './tokens.js';
