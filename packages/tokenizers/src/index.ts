@@ -63,3 +63,4 @@ export {
 export { WordPieceDecoder, ByteLevelDecoder, BPEDecoder, JoinDecoder, cleanupTokenization, type Decoder } from './decoders.js';
 export { parseVocabTxt, parseMergesTxt, parseVocabJson } from './json.js';
 export { BYTE_TO_CHAR, toByteLevel, fromByteLevel } from './bytes.js';
+export { trainWordPiece, trainBpe, trainWordLevel, trainCharLevel, learnBpe, countWords, type TrainerOptions } from './trainers.js';

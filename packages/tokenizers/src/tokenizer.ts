@@ -193,8 +193,8 @@ export class Tokenizer {
     const specials = (o.specialTokens ?? ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']).filter((t) => v.has(t)).map((t) => ({ id: v.get(t)!, content: t, special: true }));
     return new Tokenizer({
       model,
-      normalizer: kind === 'charlevel' ? (lowercase ? new BertNormalizer({ handleChineseChars: false }) : null) : new BertNormalizer({ lowercase, stripAccents: lowercase ? null : false }),
-      preTokenizer: kind === 'charlevel' ? null : kind === 'wordlevel' ? new BertPreTokenizer() : new BertPreTokenizer(),
+      normalizer: new BertNormalizer({ lowercase, stripAccents: lowercase ? null : false, handleChineseChars: kind !== 'charlevel' }),
+      preTokenizer: kind === 'charlevel' ? null : new BertPreTokenizer(),
       postProcessor: post,
       decoder: kind === 'wordpiece' ? new WordPieceDecoder() : kind === 'charlevel' ? new JoinDecoder('') : new JoinDecoder(' '),
       addedTokens: specials,
