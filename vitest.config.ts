@@ -12,6 +12,8 @@ const projectDirs = ['packages', 'examples'].flatMap((dir) =>
 );
 
 export default defineConfig({
+  // Decorators are TypeScript's legacy ones (inversify 8 needs them); tell Vite's oxc transform.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
