@@ -584,10 +584,14 @@ export class Tokenizer {
     const padId = p.padId ?? 0;
     const padToken = p.padToken ?? '[PAD]';
     const left = p.direction === 'left';
+    // No spread: padding to a large length must not overflow the stack.
     const put = <T>(arr: T[], v: T): void => {
-      const fill = new Array<T>(n).fill(v);
-      if (left) arr.unshift(...fill);
-      else for (const x of fill) arr.push(x);
+      const old = arr.length;
+      arr.length = old + n;
+      if (left) {
+        for (let i = old - 1; i >= 0; i--) arr[i + n] = arr[i]!;
+        for (let i = 0; i < n; i++) arr[i] = v;
+      } else for (let i = old; i < old + n; i++) arr[i] = v;
     };
     put(e.ids, padId);
     put(e.tokens, padToken);

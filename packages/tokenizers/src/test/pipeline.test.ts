@@ -35,6 +35,11 @@ describe('batch API', () => {
     t.enablePadding({ length: 6, direction: 'left', padToMultipleOf: 4 });
     const c = t.encode('hi');
     expect(c.ids).toEqual([0, 0, 0, 0, 0, 101, 7632, 102]);
+    t.enablePadding({ length: 500_000, direction: 'left' });
+    const big = t.encode('hi');
+    expect(big.length).toBe(500_000);
+    expect(big.ids.slice(-3)).toEqual([101, 7632, 102]);
+    expect(big.offsets[499_998]).toEqual([0, 2]);
   });
 });
 
