@@ -16,6 +16,7 @@ export interface Normalizer {
 }
 
 const reMn = /\p{Mn}/gu;
+const reMark = /^\p{M}$/u;
 
 /**
  * Maps `s` code point by code point. `fn` returns the replacement (possibly empty) or
@@ -140,11 +141,14 @@ export class Lowercase implements Normalizer {
   }
 }
 
-/** Removes non-spacing marks (Mn); use after NFD/NFKD to strip accents. */
+/**
+ * Removes combining marks (Mn, Mc, Me), as HF's `StripAccents`; use after NFD/NFKD.
+ * (BERT's normalizer strips only Mn, as Google's BERT does.)
+ */
 export class StripAccents implements Normalizer {
   readonly type = 'StripAccents';
   normalize(s: AlignedString): AlignedString {
-    return mapCodePoints(s, (_cp, ch) => (/^\p{Mn}+$/u.test(ch) ? '' : null));
+    return mapCodePoints(s, (_cp, ch) => (reMark.test(ch) ? '' : null));
   }
   toJSON(): Record<string, unknown> {
     return { type: this.type };

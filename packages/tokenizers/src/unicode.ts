@@ -8,7 +8,7 @@ const WS = 1 << 1; // Unicode White_Space, plus \t \n \r
 const CONTROL = 1 << 2; // \0, U+FFFD, or general category C* except \t \n \r (Cc Cf Cs Co Cn)
 const PUNCT = 1 << 3; // ASCII punctuation or general category P*
 const CJK = 1 << 4; // CJK Unified Ideographs blocks (as in BERT's _is_chinese_char)
-const ALNUM = 1 << 5; // \w in the Unicode sense: letters, marks, numbers, connector punctuation
+const ALNUM = 1 << 5; // \w in the Unicode sense (as Rust's regex crate)
 const LETTER = 1 << 6; // \p{L}
 const NUMBER = 1 << 7; // \p{N}
 const COMPUTED = 1 << 0;
@@ -18,7 +18,8 @@ const reControl = /^\p{C}$/u;
 const reP = /^\p{P}$/u;
 const reL = /^\p{L}$/u;
 const reN = /^\p{N}$/u;
-const reW = /^[\p{L}\p{M}\p{N}\p{Pc}]$/u;
+// Rust regex's Unicode `\w`: Alphabetic, marks, decimal digits, connector punctuation, Join_Control.
+const reW = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]$/u;
 
 const bmp = new Uint8Array(65536);
 const astral = new Map<number, number>();
@@ -90,7 +91,7 @@ export function isPunctuation(cp: number): boolean {
 export function isCjk(cp: number): boolean {
   return isCjkCp(cp);
 }
-/** A `\w` char: letter, mark, number or connector punctuation. */
+/** A `\w` char as Rust's regex crate sees it: Alphabetic, mark, decimal digit, Pc, Join_Control. */
 export function isWordChar(cp: number): boolean {
   return (charFlags(cp) & ALNUM) !== 0;
 }
