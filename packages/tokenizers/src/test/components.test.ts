@@ -35,7 +35,7 @@ describe('normalizers and pre-tokenizers agree with @huggingface/tokenizers', ()
     for (const t of texts) {
       const e = heed.encode(t);
       // The JS port's WordLevel leaves unknown words unmapped (id undefined): compare tokens, unknown → [UNK].
-      const ref = hf.tokenize(t).map((w) => (vocab.has(w) ? w : '[UNK]'));
+      const ref = hf.tokenize(t).map((w: string) => (vocab.has(w) ? w : '[UNK]'));
       if (JSON.stringify(e.tokens) !== JSON.stringify(ref)) bad.push(t);
       for (let i = 0; i < e.length; i++) {
         expect(e.starts[i]).toBeGreaterThanOrEqual(i > 0 ? e.starts[i - 1]! : 0);
