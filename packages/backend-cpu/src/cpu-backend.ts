@@ -1,5 +1,6 @@
 import {
   BackendError,
+  type AdamStepArgs,
   type ArgReduceOp,
   type AttentionArgs,
   type Backend,
@@ -193,6 +194,11 @@ export class CpuBackend implements Backend {
 
   crossEntropy(logits: TensorInfo, labels: TensorInfo): TensorInfo {
     return this.out(fused.crossEntropy(this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!), [logits.shape[0]!], 'float32');
+  }
+
+  adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
+    const [p2, m2, v2] = fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args);
+    return [this.out(p2, param.shape, 'float32'), this.out(m2, param.shape, 'float32'), this.out(v2, param.shape, 'float32')];
   }
 
   attention(args: AttentionArgs): TensorInfo {

@@ -159,10 +159,35 @@ export interface FusedKernels {
   gruCell?(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo;
   /** Per-row cross-entropy of logits [n, classes] against int32 labels [n]; output [n]. */
   crossEntropy?(logits: TensorInfo, labels: TensorInfo): TensorInfo;
+  /**
+   * One Adam/AdamW update of a parameter, all inputs of one shape: returns
+   * [param', m', v'] (see `AdamStepArgs`). Optimizer steps dominate training time for
+   * large embeddings, where one fused pass replaces about a dozen elementwise kernels.
+   */
+  adamStep?(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo];
+}
+
+/**
+ * Hyper-parameters of one fused Adam step: m' = β₁m + (1−β₁)g; v' = β₂v + (1−β₂)g²;
+ * p' = p − lr·(m'/c₁)/(√(v'/c₂) + ε) − lr·wd·p, with c₁ = 1−β₁ᵗ and c₂ = 1−β₂ᵗ.
+ */
+export interface AdamStepArgs {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** Bias corrections 1−β₁ᵗ and 1−β₂ᵗ for this step. */
+  readonly c1: number;
+  readonly c2: number;
+  /** Decoupled weight decay (AdamW); 0 for Adam. */
+  readonly weightDecay: number;
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */
-export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'crossEntropy'] as const;
+export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'crossEntropy', 'adamStep'] as const;
+
+/** The name of a fused kernel. */
+export type FusedKernelName = (typeof FUSED_KERNELS)[number];
 
 /**
  * A compute backend: storage plus primitive kernels plus any fused kernels.

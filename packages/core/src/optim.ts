@@ -91,9 +91,20 @@ export class Adam implements Optimizer {
     const c2 = 1 - b2 ** this.t;
     for (const [p, g] of grads) {
       checkGrad('Adam', p, g);
+      const m = this.state(this.m, p, 'm');
+      const v = this.state(this.v, p, 'v');
+      const args = { lr: this.learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd };
+      const be = p.engine.backend;
+      if (be.adamStep) {
+        // One fused pass; the engine only wraps the storage it returns.
+        const [p2, m2, v2] = p.engine.run({ name: 'adamStep', inputs: [p, g, m, v], forward: (b) => b.adamStep!(p, g, m, v, args) }) as [Tensor, Tensor, Tensor];
+        for (const [dst, src] of [[p, p2], [m, m2], [v, v2]] as const) {
+          dst.assign(src);
+          src.dispose();
+        }
+        continue;
+      }
       p.engine.tidy(() => {
-        const m = this.state(this.m, p, 'm');
-        const v = this.state(this.v, p, 'v');
         m.assign(add(mul(m, b1), mul(g, 1 - b1)));
         v.assign(add(mul(v, b2), mul(mul(g, g), 1 - b2)));
         const update = div(div(m, c1), add(sqrt(div(v, c2)), eps));

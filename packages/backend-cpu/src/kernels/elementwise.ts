@@ -1,6 +1,7 @@
 import { allocArray, sizeOf, type BinaryOp, type CompareOp, type DType, type Shape, type TypedArray, type UnaryOp } from '@heed/core';
 import { broadcastShapes, forEachBroadcastRow } from './broadcast.js';
 import { erf, roundHalfEven, sigmoid } from './math.js';
+import { binaryF32, broadcastF32, unaryF32 } from './elementwise-f32.js';
 
 type Fn1 = (x: number) => number;
 
@@ -29,22 +30,11 @@ const UNARY: Record<UnaryOp, Fn1> = {
 
 /** Elementwise unary kernel; output has the input dtype. */
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
+  const fast = dtype === 'float32' ? unaryF32(op, x as Float32Array) : undefined;
+  if (fast) return fast;
   const out = allocArray(dtype, x.length);
   const f = UNARY[op];
-  switch (op) {
-    // The hottest activations get loops without the indirect call.
-    case 'relu':
-      for (let i = 0; i < x.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
-      break;
-    case 'exp':
-      for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]!);
-      break;
-    case 'tanh':
-      for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]!);
-      break;
-    default:
-      for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-  }
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
   return out;
 }
 
@@ -118,6 +108,13 @@ function broadcast2(f: Fn2, a: TypedArray, aShape: Shape, b: TypedArray, bShape:
 
 /** Elementwise binary op with broadcasting. */
 export function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, dtype: DType): { values: TypedArray; shape: number[] } {
+  if (dtype === 'float32') {
+    const shape = broadcastShapes(op, aShape, bShape);
+    const size = sizeOf(shape);
+    const fast =
+      binaryF32(op, a as Float32Array, b as Float32Array, size) ?? broadcastF32(op, a as Float32Array, aShape, b as Float32Array, bShape, shape, size);
+    if (fast) return { values: fast, shape };
+  }
   return broadcast2(binaryFn(op, dtype), a, aShape, b, bShape, dtype, op);
 }
 

@@ -1,4 +1,4 @@
-import { ArgumentError } from '@heed/core';
+import { ArgumentError, type AdamStepArgs } from '@heed/core';
 import { geluExact, geluTanh } from './math.js';
 
 /** Softmax over rows of length `cols`. */
@@ -74,4 +74,25 @@ export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: num
     out[r] = rowLogSumExp(logits, r * cols, cols) - logits[r * cols + label]!;
   }
   return out;
+}
+
+/** One fused Adam/AdamW step over flat arrays; returns new [param, m, v]. */
+export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamStepArgs): [Float32Array, Float32Array, Float32Array] {
+  const n = p.length;
+  const p2 = new Float32Array(n);
+  const m2 = new Float32Array(n);
+  const v2 = new Float32Array(n);
+  const { beta1, beta2, epsilon, lr } = a;
+  const ic1 = 1 / a.c1;
+  const ic2 = 1 / a.c2;
+  const decay = 1 - lr * a.weightDecay;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const mi = beta1 * m[i]! + (1 - beta1) * gi;
+    const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
+    m2[i] = mi;
+    v2[i] = vi;
+    p2[i] = p[i]! * decay - (lr * (mi * ic1)) / (Math.sqrt(vi * ic2) + epsilon);
+  }
+  return [p2, m2, v2];
 }

@@ -4,6 +4,8 @@ import type { DType } from '../dtype.js';
 import { Engine, setEngine } from '../engine.js';
 import { ArgumentError, DisposedError, ShapeError } from '../errors.js';
 import * as ops from '../ops/index.js';
+import { variable } from '../memory.js';
+import { Adam } from '../optim.js';
 import type { Tensor } from '../tensor.js';
 import { mismatch, type Tolerance } from './compare.js';
 import { f32, values } from './data.js';
@@ -454,6 +456,32 @@ export function runBackendConformance(create: () => Backend | Promise<Backend>, 
 
     registerFusedChecks(ctx, { rowsRef, lseRef, erfRef, ref, values, f32 });
     registerGradientChecks(ctx);
+
+    describe('optimizer step', () => {
+      it('Adam (fused adamStep where the backend has it) matches the update equations', async () => {
+        const p0 = f32(values([3, 4], 40));
+        const grads = [0, 1, 2].map((i) => f32(values([3, 4], 41 + i)));
+        const w = variable(t(p0, [3, 4]), 'w');
+        const opt = new Adam(0.05, { weightDecay: 0.01 });
+        const m = new Float64Array(12);
+        const v = new Float64Array(12);
+        const p = Float64Array.from(p0);
+        for (let step = 1; step <= 3; step++) {
+          const g = t(grads[step - 1]!, [3, 4]);
+          opt.step(new Map([[w, g]]));
+          g.dispose();
+          for (let i = 0; i < 12; i++) {
+            const gi = grads[step - 1]![i]!;
+            m[i] = 0.9 * m[i]! + 0.1 * gi;
+            v[i] = 0.999 * v[i]! + 0.001 * gi * gi;
+            p[i] = p[i]! * (1 - 0.05 * 0.01) - (0.05 * (m[i]! / (1 - 0.9 ** step))) / (Math.sqrt(v[i]! / (1 - 0.999 ** step)) + 1e-8);
+          }
+        }
+        expect(await mismatch(w, ref(Array.from(p), [3, 4]), { rtol: 1e-5, atol: 1e-6 })).toBeNull();
+        opt.dispose();
+        w.dispose();
+      });
+    });
 
     describe('validation', () => {
       it('names the op and the shapes', () => {
