@@ -8,7 +8,7 @@ import { cpuBackendModule } from '@heed/backend-cpu';
 import { readSst2, Vocab, type Example } from './data.js';
 import { BagOfEmbeddings } from './model.js';
 
-const EPOCHS = Number(process.env.EPOCHS ?? 3);
+const EPOCHS = Number(process.env.EPOCHS ?? 2);
 const BATCH = 64;
 
 function batchTensors(examples: readonly Example[], vocab: Vocab): { ids: Tensor; labels: Tensor } {
