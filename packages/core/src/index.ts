@@ -18,3 +18,5 @@ export * from './optim.js';
 export * from './tokens.js';
 export * from './heed.js';
 export * from './memory.js';
+export * from './io/safetensors.js';
+export * from './io/tensor-io.js';
