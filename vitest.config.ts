@@ -1,13 +1,17 @@
 import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest project per workspace package. Packages are tested against each other's
 // sources through the "source" export condition, so no build is needed first.
+// Paths are resolved from this file, so vitest also works when started inside a package.
+const root = fileURLToPath(new URL('.', import.meta.url));
 const projectDirs = ['packages', 'examples'].flatMap((dir) =>
-  existsSync(dir)
-    ? readdirSync(dir)
-        .filter((name) => existsSync(`${dir}/${name}/package.json`))
-        .map((name) => `${dir}/${name}`)
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir))
+        .filter((name) => existsSync(join(root, dir, name, 'package.json')))
+        .map((name) => join(root, dir, name))
     : [],
 );
 
@@ -19,9 +23,9 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    projects: projectDirs.map((root) => ({
+    projects: projectDirs.map((dir) => ({
       extends: true,
-      test: { name: root.split('/')[1]!, root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      test: { name: dir.split('/').at(-1)!, root: dir, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
     })),
   },
 });

@@ -42,6 +42,7 @@ describe('createHeed', () => {
     expect(heed.get<Greeter>(token, 'hello').greet()).toBe('hello');
     expect(() => heed.get(token, 'bye')).toThrow(/No test\.greeter named "bye".*"hello"/i);
     expect(heed.container.get(TOKENS.Engine)).toBe(heed.engine);
+    expect(heed.names(TOKENS.Backend)).toEqual(['cpu']);
     heed.dispose();
   });
 

@@ -107,7 +107,7 @@ export interface PrimitiveKernels {
   /**
    * The adjoint of `gather`: a zero tensor of `shape` (float32) into which each slice of
    * `updates` (shape shape[:axis] ++ indices.shape ++ shape[axis+1:]) is added at its index.
-   * Repeated indices accumulate.
+   * Repeated indices accumulate. Out-of-range indices follow the same rule as `gather`.
    */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, shape: Shape, axis: number): TensorInfo;
   /** Converts dtype. float→int truncates toward zero; anything→bool is `x != 0`. */

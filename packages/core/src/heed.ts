@@ -87,6 +87,7 @@ export function bindNamed<T>(options: Pick<ContainerModuleLoadOptions, 'bind'>, 
 export function backendModule(registration: BackendRegistration): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind<BackendRegistration>(TOKENS.Backend).toConstantValue(registration);
+    bind<PluginName>(TOKENS.PluginName).toConstantValue({ token: TOKENS.Backend, name: registration.name });
   });
 }
 
