@@ -1,0 +1,4 @@
+import { runBackendConformance } from '@heed/core/testing';
+import { WebGpuBackend } from './webgpu-backend.js';
+
+runBackendConformance(() => WebGpuBackend.create(), { name: 'webgpu' });
