@@ -45,6 +45,11 @@ const task = process.argv[2];
 if (task === 'demo') {
   process.exit(run(pnpm, [...pnpmPrefix, '--filter', '@heed/example-sentiment', 'start']));
 } else if (task === 'test') {
+  // The WebGPU tests run for real: Mesa >= 25 lavapipe for Dawn in Node and Chromium for the
+  // browser example (installed when missing; quick when present). Its variables
+  // (VK_ICD_FILENAMES, LD_LIBRARY_PATH) go into the tests' environment.
+  const { prepareWebGpuEnv } = await import('./webgpu-env.mjs');
+  Object.assign(env, await prepareWebGpuEnv());
   process.exit(run(process.execPath, [join(root, 'scripts', 'test.mjs'), ...process.argv.slice(3)]));
 } else if (task) {
   console.error(`[bootstrap] unknown task "${task}"; use demo or test`);
