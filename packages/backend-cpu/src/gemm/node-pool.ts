@@ -19,7 +19,8 @@ instance.exports.workerLoop(ctl);
 `;
 
 interface NodeWorker {
-  on(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): void;
+  on(event: 'error', listener: (value: unknown) => void): void;
+  once(event: 'message' | 'exit', listener: (value: unknown) => void): void;
   unref(): void;
   terminate(): Promise<number>;
 }
@@ -44,12 +45,14 @@ export class WorkerPool {
       worker.unref();
       settled.push(
         new Promise<void>((resolve) => {
-          worker.on('message', () => {
+          // `once`: a lasting 'message' listener would ref the worker's port and keep the
+          // process alive. 'error' must stay handled (an unhandled one would throw).
+          worker.once('message', () => {
             this.readyCount++;
             resolve();
           });
           worker.on('error', () => resolve());
-          worker.on('exit', () => resolve());
+          worker.once('exit', () => resolve());
         }),
       );
       this.workers.push(worker);
