@@ -35,7 +35,7 @@ describe('webgpu backend specifics', () => {
     b.dispose();
   });
 
-  it('blocked and tiled matmul kernels agree with the CPU backend (transposes, batch broadcast, ragged edges)', async () => {
+  it('blocked (scalar and vec4) and tiled matmul kernels agree with the CPU backend (transposes, batch broadcast, ragged edges)', async () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[37, 45], [45, 29], false, false],
       [[45, 37], [45, 29], true, false],
@@ -43,6 +43,9 @@ describe('webgpu backend specifics', () => {
       [[45, 37], [29, 45], true, true],
       [[3, 1, 17, 33], [2, 33, 9], false, false],
       [[64, 64], [64, 64], false, false],
+      [[45, 37], [45, 28], true, false],
+      [[3, 1, 17, 33], [2, 33, 12], false, false],
+      [[2, 9, 5], [5, 4], false, false],
       [[5, 0], [0, 4], false, false],
     ];
     for (const [as, bs, ta, tb] of cases) {
