@@ -24,6 +24,7 @@ import * as mv from './kernels/movement.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { matmul, type MatmulKernel } from './kernels/matmul.js';
 import * as fused from './kernels/fused.js';
+import { gruCell, lstmCell } from './kernels/rnn.js';
 
 /**
  * GPU storage of one tensor: a pooled storage buffer holding `size` 32-bit words
@@ -45,7 +46,7 @@ export interface WebGpuBackendOptions extends DeviceOptions {
 }
 
 /**
- * The WebGPU backend: WGSL compute kernels for every primitive and most fused kernels.
+ * The WebGPU backend: WGSL compute kernels for every primitive and every fused kernel.
  * `read` is the only readback (there is no `readSync`). Gather with an out-of-range index
  * yields zeros and scatterAdd skips it (a GPU kernel cannot throw). Create it with
  * `await WebGpuBackend.create()`.
@@ -242,5 +243,13 @@ export class WebGpuBackend implements Backend, KernelHost {
 
   attention(args: AttentionArgs): TensorInfo {
     return fused.attention(this, this.matmulKernel, args);
+  }
+
+  lstmCell(x: TensorInfo, h: TensorInfo, c: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): [TensorInfo, TensorInfo] {
+    return lstmCell(this, this.matmulKernel, x, h, c, w, r, bias);
+  }
+
+  gruCell(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo {
+    return gruCell(this, this.matmulKernel, x, h, w, r, bw, br);
   }
 }

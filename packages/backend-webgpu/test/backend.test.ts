@@ -1,5 +1,5 @@
 import { CpuBackend, cpuBackendModule } from '@heed/backend-cpu';
-import { BackendError, Engine, add, createHeed, exp, gather, matmul, scatterAdd, sum, tensor, type Tensor } from '@heed/core';
+import { BackendError, Engine, add, createHeed, crossEntropy, exp, gather, gelu, gruCell, layerNorm, logSoftmax, lstmCell, matmul, scaledDotProductAttention, scatterAdd, softmax, sum, tensor, type Tensor } from '@heed/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend, sizeClass, webgpuBackendModule, webgpuBackendModuleWith } from '../src/index.js';
 
@@ -86,6 +86,35 @@ describe('webgpu backend specifics', () => {
     expect(blocked.rt.pool.created).toBe(created);
     expect(sizeClass(40)).toBe(64);
     expect(sizeClass(5000)).toBeLessThanOrEqual(5000 * 1.125);
+  });
+
+  it('runs the fused ops as fused kernels (dispatches per op)', () => {
+    const o = { engine: eb };
+    const x = tensor(rand(12, 5), [3, 4], 'float32', o);
+    const g = tensor(rand(4, 6), [4], 'float32', o);
+    const labels = tensor([0, 3, 1], [3], 'int32', o);
+    const q = tensor(rand(24, 7), [1, 2, 3, 4], 'float32', o);
+    const h = tensor(rand(6, 8), [3, 2], 'float32', o);
+    const w4 = tensor(rand(32, 9), [4, 8], 'float32', o);
+    const r4 = tensor(rand(16, 10), [2, 8], 'float32', o);
+    const b4 = tensor(rand(8, 11), [8], 'float32', o);
+    const w3 = tensor(rand(24, 12), [4, 6], 'float32', o);
+    const r3 = tensor(rand(12, 13), [2, 6], 'float32', o);
+    const b3 = tensor(rand(6, 14), [6], 'float32', o);
+    const count = (f: () => unknown): number => {
+      const before = blocked.rt.dispatches;
+      eb.tidy(() => void f());
+      return blocked.rt.dispatches - before;
+    };
+    expect(count(() => softmax(x))).toBe(1);
+    expect(count(() => logSoftmax(x))).toBe(1);
+    expect(count(() => layerNorm(x, g, g))).toBe(1);
+    expect(count(() => gelu(x))).toBe(1);
+    expect(count(() => crossEntropy(x, labels, { reduction: 'none' }))).toBe(1);
+    expect(count(() => scaledDotProductAttention(q, q, q, { causal: true }))).toBe(3);
+    expect(count(() => lstmCell(x, h, h, w4, r4, b4))).toBe(3);
+    expect(count(() => gruCell(x, h, w3, r3, b3, b3))).toBe(3);
+    for (const t of [x, g, labels, q, h, w4, r4, b4, w3, r3, b3]) t.dispose();
   });
 
   it('has no synchronous read, and dataSync says so', () => {
