@@ -304,6 +304,8 @@ export class GemmEngine {
       Atomics.notify(i32, s + Slot.GEN);
     }
     this.wasm!.runTasks(CTL_ADDR, gen, 0);
+    // Sleep (not spin) until the workers' last tasks are done: polling here would take the
+    // core from our own worker on a loaded machine (measured: slower).
     for (;;) {
       const done = Atomics.load(i32, s + Slot.DONE);
       if (done >= total) break;
