@@ -8,15 +8,23 @@ const PARAM_USAGE = USAGE.STORAGE | USAGE.COPY_DST;
 const READ_USAGE = USAGE.MAP_READ | USAGE.COPY_DST;
 /** Dispatches between error-scope checks when nobody reads. */
 const SCOPE_SPAN = 256;
+/** Dispatches per submitted command buffer at most. */
+const BATCH = 64;
 
 /**
  * The device plumbing under the backend: buffer pool, pipeline cache, dispatch with
- * parameters, error scopes and readback. Every kernel call becomes one submit, so a
- * buffer returned to the pool can be reused at once (queue order protects it).
+ * parameters, error scopes and readback.
+ *
+ * Batching: kernels are encoded into one command encoder (a compute pass each) and
+ * submitted together at the end of the current synchronous run of kernel calls (a
+ * microtask), every BATCH (64) dispatches, and before any upload or readback. A buffer
+ * returned to the pool can be reused at once: commands in one encoder run in order, and
+ * `upload` (a queue write, which would run before the pending commands) flushes first.
+ * Parameter buffers of a batch go back to the pool after its submit.
  *
  * Errors: validation and out-of-memory errors do not throw in WebGPU. The runtime opens
  * one pair of error scopes lazily at the first dispatch and closes it every
- * ${SCOPE_SPAN} dispatches and at every `read`; an error found there is raised as a
+ * SCOPE_SPAN (256) dispatches and at every `read`; an error found there is raised as a
  * BackendError from that `read` (or from the next kernel call, once the scope's promise
  * has settled), naming the kernel labels of the span.
  */
@@ -30,6 +38,9 @@ export class GpuRuntime {
   private pendingScopes: Promise<void>[] = [];
   private error: BackendError | undefined;
   private lost: string | undefined;
+  private encoder: GPUCommandEncoder | undefined;
+  private batchParams: GPUBuffer[] = [];
+  private batched = 0;
   /** Kernel dispatches so far (for tests and profiling). */
   dispatches = 0;
 
@@ -71,7 +82,9 @@ export class GpuRuntime {
 
   /** Uploads host words into `buffer`. */
   upload(buffer: GPUBuffer, data: ArrayBufferView): void {
-    if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.byteLength === 0) return;
+    this.flush();
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /**
@@ -89,25 +102,43 @@ export class GpuRuntime {
       entries.push({ binding: buffers.length, resource: { buffer: paramBuf } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    const pass = this.commands().beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     pass.end();
-    this.device.queue.submit([encoder.finish()]);
-    if (paramBuf) this.pool.release(paramBuf);
+    if (paramBuf) this.batchParams.push(paramBuf);
     this.dispatches++;
+    if (++this.batched >= BATCH) this.flush();
     if (++this.inScope >= SCOPE_SPAN) this.closeScope();
+  }
+
+  /** The pending command encoder (a flush is scheduled when it is created). */
+  private commands(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder();
+      queueMicrotask(() => this.flush());
+    }
+    return this.encoder;
+  }
+
+  /** Submits the pending commands, if any. */
+  flush(): void {
+    const encoder = this.encoder;
+    if (!encoder) return;
+    this.encoder = undefined;
+    this.batched = 0;
+    this.device.queue.submit([encoder.finish()]);
+    for (const p of this.batchParams) this.pool.release(p);
+    this.batchParams = [];
   }
 
   /** Copies `bytes` from one buffer to another on the queue. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     if (bytes === 0) return;
     this.openScope('copy');
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
-    this.device.queue.submit([encoder.finish()]);
+    this.commands().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    if (++this.batched >= BATCH) this.flush();
   }
 
   /** Reads `bytes` of `buffer` back to the host: the only readback in the backend. */
@@ -118,9 +149,8 @@ export class GpuRuntime {
       return new ArrayBuffer(0);
     }
     const staging = this.pool.acquire(bytes, READ_USAGE);
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-    this.device.queue.submit([encoder.finish()]);
+    this.commands().copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+    this.flush();
     const errors = this.checkErrors();
     errors.catch(() => undefined); // awaited below; keeps it from counting as unhandled meanwhile
     try {
@@ -138,6 +168,7 @@ export class GpuRuntime {
 
   /** Closes the open error scope and waits for every pending one; throws the first error found. */
   async checkErrors(): Promise<void> {
+    this.flush();
     this.closeScope();
     const pending = this.pendingScopes;
     this.pendingScopes = [];
@@ -180,6 +211,7 @@ export class GpuRuntime {
 
   /** Destroys the pool and the device. */
   destroy(): void {
+    this.flush();
     this.closeScope();
     this.pool.destroy();
     this.pipelines.clear();
