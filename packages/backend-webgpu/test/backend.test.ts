@@ -117,6 +117,19 @@ describe('webgpu backend specifics', () => {
     for (const t of [x, g, labels, q, h, w4, r4, b4, w3, r3, b3]) t.dispose();
   });
 
+  it('an upload into a reused buffer does not overtake pending kernels that read its old contents', async () => {
+    const o = { engine: eb };
+    const a = tensor([1, 2, 3, 4], [4], 'float32', o);
+    const y = exp(a); // encoded, not yet submitted
+    a.dispose(); // a's buffer goes back to the pool...
+    const c = tensor([9, 9, 9, 9], [4], 'float32', o); // ...and is reused here
+    const got = Array.from(await y.data());
+    [1, 2, 3, 4].forEach((v, i) => expect(got[i]).toBeCloseTo(Math.exp(v), 4));
+    expect(Array.from(await c.data())).toEqual([9, 9, 9, 9]);
+    y.dispose();
+    c.dispose();
+  });
+
   it('has no synchronous read, and dataSync says so', () => {
     expect((blocked as { readSync?: unknown }).readSync).toBeUndefined();
     const x = tensor([1], [1], 'float32', { engine: eb });
