@@ -15,7 +15,8 @@ const BATCH = 64;
  * The device plumbing under the backend: buffer pool, pipeline cache, dispatch with
  * parameters, error scopes and readback.
  *
- * Batching: kernels are encoded into one command encoder (a compute pass each) and
+ * Batching: kernels are encoded into one command encoder (consecutive dispatches in one
+ * compute pass; each dispatch is its own usage scope, so they stay ordered) and
  * submitted together at the end of the current synchronous run of kernel calls (a
  * microtask), every BATCH (64) dispatches, and before any upload or readback. A buffer
  * returned to the pool can be reused at once: commands in one encoder run in order, and
@@ -39,6 +40,11 @@ export class GpuRuntime {
   private error: BackendError | undefined;
   private lost: string | undefined;
   private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 1;
   private batchParams: GPUBuffer[] = [];
   private batched = 0;
   /** Kernel dispatches so far (for tests and profiling). */
@@ -101,16 +107,51 @@ export class GpuRuntime {
       this.device.queue.writeBuffer(paramBuf, 0, params.buffer, params.byteOffset, params.byteLength);
       entries.push({ binding: buffers.length, resource: { buffer: paramBuf } });
     }
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.commands().beginComputePass();
+    const bindGroup = this.bindGroup(pipeline, entries);
+    const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    pass.end();
     if (paramBuf) this.batchParams.push(paramBuf);
     this.dispatches++;
     if (++this.batched >= BATCH) this.flush();
     if (++this.inScope >= SCOPE_SPAN) this.closeScope();
+  }
+
+  /**
+   * Bind groups cached by pipeline and buffers: pooled buffers come back in the same order
+   * when a training step repeats, so most steps reuse their bind groups (creating one costs
+   * more than encoding the dispatch). Buffer ids are never reused, so a hit is always valid.
+   */
+  private bindGroup(pipeline: GPUComputePipeline, entries: GPUBindGroupEntry[]): GPUBindGroup {
+    let key = `${this.idOf(pipeline)}`;
+    for (const e of entries) key += `,${this.idOf((e.resource as GPUBufferBinding).buffer)}`;
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      let layout = this.layouts.get(pipeline);
+      if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+      bg = this.device.createBindGroup({ layout, entries });
+      if (this.bindGroups.size >= 4096) this.bindGroups.clear();
+      this.bindGroups.set(key, bg);
+    }
+    return bg;
+  }
+
+  private idOf(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) this.ids.set(o, (id = this.nextId++));
+    return id;
+  }
+
+  /** The open compute pass of the pending encoder: consecutive dispatches share one pass. */
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.commands().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = undefined;
   }
 
   /** The pending command encoder (a flush is scheduled when it is created). */
@@ -126,6 +167,7 @@ export class GpuRuntime {
   flush(): void {
     const encoder = this.encoder;
     if (!encoder) return;
+    this.endPass();
     this.encoder = undefined;
     this.batched = 0;
     this.device.queue.submit([encoder.finish()]);
@@ -137,6 +179,7 @@ export class GpuRuntime {
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     if (bytes === 0) return;
     this.openScope('copy');
+    this.endPass();
     this.commands().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
     if (++this.batched >= BATCH) this.flush();
   }
@@ -149,6 +192,7 @@ export class GpuRuntime {
       return new ArrayBuffer(0);
     }
     const staging = this.pool.acquire(bytes, READ_USAGE);
+    this.endPass();
     this.commands().copyBufferToBuffer(buffer, 0, staging, 0, bytes);
     this.flush();
     const errors = this.checkErrors();
@@ -215,6 +259,7 @@ export class GpuRuntime {
     this.closeScope();
     this.pool.destroy();
     this.pipelines.clear();
+    this.bindGroups.clear();
     this.device.destroy();
   }
 }
