@@ -67,7 +67,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }`;
 
-const BLOCKED_V4 = (ta: boolean): string => `
+/** Rows of C per invocation in the vec4 blocked kernel (a column of TM A values times one vec4 of B). */
+const TM = 8;
+
+const BLOCKED_V4 = (ta: boolean): string => {
+  const rows = Array.from({ length: TM }, (_, i) => i);
+  return `
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
@@ -78,32 +83,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let N4 = p[1] / 4u;
   let K = p[2];
   let z = gid.z;
-  let row0 = gid.y * 4u;
+  let row0 = gid.y * ${TM}u;
   if (row0 >= M || gid.x >= N4) { return; }
   let aOff = p[4u + 2u * z];
   let bOff = p[5u + 2u * z] / 4u + gid.x;
-  let r = vec4<u32>(row0, min(row0 + 1u, M - 1u), min(row0 + 2u, M - 1u), min(row0 + 3u, M - 1u));
-  ${ta ? 'var ai = aOff + r; let aStep = M;' : 'var ai = aOff + r * K; let aStep = 1u;'}
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+${rows.map((i) => `  var a${i} = aOff + min(row0 + ${i}u, M - 1u)${ta ? '' : ' * K'};
+  var acc${i} = vec4<f32>(0.0);`).join('\n')}
+  let aStep = ${ta ? 'M' : '1u'};
   var bi = bOff;
   for (var k = 0u; k < K; k++) {
     let bv = b[bi];
-    acc0 = fma(vec4<f32>(a[ai.x]), bv, acc0);
-    acc1 = fma(vec4<f32>(a[ai.y]), bv, acc1);
-    acc2 = fma(vec4<f32>(a[ai.z]), bv, acc2);
-    acc3 = fma(vec4<f32>(a[ai.w]), bv, acc3);
-    ai += vec4<u32>(aStep);
+${rows.map((i) => `    acc${i} = fma(vec4<f32>(a[a${i}]), bv, acc${i});
+    a${i} += aStep;`).join('\n')}
     bi += N4;
   }
   let cOff = z * M * N4 + gid.x;
-  c[cOff + row0 * N4] = acc0;
-  if (row0 + 1u < M) { c[cOff + (row0 + 1u) * N4] = acc1; }
-  if (row0 + 2u < M) { c[cOff + (row0 + 2u) * N4] = acc2; }
-  if (row0 + 3u < M) { c[cOff + (row0 + 3u) * N4] = acc3; }
+${rows.map((i) => `  if (row0 + ${i}u < M) { c[cOff + (row0 + ${i}u) * N4] = acc${i}; }`).join('\n')}
 }`;
+};
 
 const TILED = (ta: boolean, tb: boolean): string => `
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -200,7 +197,7 @@ export function matmul(host: KernelHost, kernel: MatmulKernel, a: TensorInfo, b:
   const v4 = kernel === 'blocked' && !transB && n % 4 === 0;
   const key = `matmul|${kernel}${v4 ? '4' : ''}|${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
   const pipeline = host.rt.pipeline(key, () => (v4 ? BLOCKED_V4(transA) : kernel === 'blocked' ? BLOCKED(transA, transB) : TILED(transA, transB)));
-  const groups: [number, number, number] = kernel === 'blocked' ? [Math.ceil(n / 32), Math.ceil(m / 32), nb] : [Math.ceil(n / 32), Math.ceil(m / 32), nb];
+  const groups: [number, number, number] = [Math.ceil(n / 32), Math.ceil(m / (v4 ? 8 * TM : 32)), nb];
   host.rt.dispatch(key, pipeline, [host.buf(a), host.buf(b), host.buf(out)], offs, groups);
   return out;
 }
