@@ -156,3 +156,18 @@ describe('webgpu backend specifics', () => {
     await expect(createHeed({ plugins: [none], backend: 'webgpu', setActive: false })).rejects.toThrow(/no WebGPU adapter/);
   });
 });
+
+describe('webgpu long rows', () => {
+  it('softmax and logSoftmax over rows of 1,000 (one workgroup per row) match the CPU backend', async () => {
+    const gpu = new Engine(await WebGpuBackend.create());
+    const cpu = new Engine(new CpuBackend({ threads: 1 }));
+    const vals = rand(3 * 1000, 21).map((v) => v * 20);
+    for (const f of [softmax, logSoftmax]) {
+      const want = await f(tensor(vals, [3, 1000], 'float32', { engine: cpu })).data();
+      const got = await f(tensor(vals, [3, 1000], 'float32', { engine: gpu })).data();
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-6 + 1e-5 * Math.abs(want[i]!));
+    }
+    gpu.dispose();
+    cpu.dispose();
+  });
+});

@@ -4,21 +4,75 @@ import { broadcastStrides, f32bits, type KernelHost } from './host.js';
 import { matmul, type MatmulKernel } from './matmul.js';
 
 /*
- * Row kernels (softmax, log-softmax, layer norm, cross-entropy, masked softmax) run one
- * invocation per row: rows in sequence models are short (≤ a few thousand), and the
- * row count (batch·time·heads) fills the device.
+ * Row kernels: softmax and log-softmax switch to a workgroup per row for long rows (see
+ * rowKernel); layer norm, cross-entropy and the attention softmax run one invocation per
+ * row (rows in sequence models are short, and batch·time·heads rows fill the device).
  */
 
+/** Rows at least this long get one 64-invocation workgroup each (shared-memory reductions). */
+const WIDE_ROW = 256;
+
+const WG_REDUCE = `
+var<workgroup> red: array<f32, 64>;
+fn wg_max(li: u32, v: f32) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (li < s) { red[li] = max(red[li], red[li + s]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+fn wg_sum(li: u32, v: f32) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (li < s) { red[li] = red[li] + red[li + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}`;
+
+/**
+ * A per-row kernel: short rows run one invocation per row; rows of WIDE_ROW or more run
+ * one workgroup per row, 64 invocations striding over the row with shared-memory
+ * reductions. `body` sees `m` (row max) and `s` (Σ exp(x − m)) and writes the row with
+ * a loop `for (var j = J0; j < n; j += JS)`.
+ */
 function rowKernel(host: KernelHost, name: string, x: TensorInfo, body: string): TensorInfo {
   const cols = x.shape.at(-1) ?? 1;
   const rows = cols === 0 ? 0 : sizeOf(x.shape) / cols;
   const out = host.out([...x.shape], 'float32');
   if (rows === 0) return out;
-  const pipeline = host.rt.pipeline(name, () => `
+  const wide = cols >= WIDE_ROW;
+  const header = `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> p: array<u32>;
-${MATH}
+${MATH}`;
+  const pipeline = host.rt.pipeline(`${name}|${wide ? 'wg' : 't'}`, () =>
+    wide
+      ? `${header}
+${WG_REDUCE}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  let live = row < p[0];
+  let n = select(0u, p[1], live);
+  let b = row * p[1];
+  var mm = inf_bits(0xff800000u);
+  for (var j = li; j < n; j += 64u) { mm = max(mm, x[b + j]); }
+  let m = wg_max(li, mm);
+  var ss = 0.0;
+  for (var j = li; j < n; j += 64u) { ss += exp(x[b + j] - m); }
+  let s = wg_sum(li, ss);
+${body.replaceAll('J0', 'li').replaceAll('JS', '64u')}
+}`
+      : `${header}
 ${MAIN_1D}
   if (i >= p[0]) { return; }
   let n = p[1];
@@ -27,20 +81,21 @@ ${MAIN_1D}
   for (var j = 0u; j < n; j++) { m = max(m, x[b + j]); }
   var s = 0.0;
   for (var j = 0u; j < n; j++) { s += exp(x[b + j] - m); }
-${body}
-}`);
-  host.rt.dispatch(name, pipeline, [host.buf(x), host.buf(out)], Uint32Array.of(rows, cols), grid(rows));
+${body.replaceAll('J0', '0u').replaceAll('JS', '1u')}
+}`,
+  );
+  host.rt.dispatch(name, pipeline, [host.buf(x), host.buf(out)], Uint32Array.of(rows, cols), wide ? grid(rows, 1) : grid(rows));
   return out;
 }
 
 export function softmax(host: KernelHost, x: TensorInfo): TensorInfo {
   return rowKernel(host, 'softmax', x, `  let inv = 1.0 / s;
-  for (var j = 0u; j < n; j++) { out[b + j] = exp(x[b + j] - m) * inv; }`);
+  for (var j = J0; j < n; j += JS) { out[b + j] = exp(x[b + j] - m) * inv; }`);
 }
 
 export function logSoftmax(host: KernelHost, x: TensorInfo): TensorInfo {
   return rowKernel(host, 'logSoftmax', x, `  let ls = log(s);
-  for (var j = 0u; j < n; j++) { out[b + j] = (x[b + j] - m) - ls; }`);
+  for (var j = J0; j < n; j += JS) { out[b + j] = (x[b + j] - m) - ls; }`);
 }
 
 export function layerNorm(host: KernelHost, x: TensorInfo, gamma: TensorInfo, beta: TensorInfo, eps: number): TensorInfo {
