@@ -207,6 +207,11 @@ export interface Backend extends PrimitiveKernels, FusedKernels {
   disposeData(dataId: DataId): void;
   /** Storage currently held. */
   memory(): BackendMemory;
+  /**
+   * Waits until all queued work has finished and raises any deferred error (GPU backends
+   * queue kernels and report validation errors late). Synchronous backends omit it.
+   */
+  sync?(): Promise<void>;
   /** Releases everything (workers, devices). The backend is unusable afterwards. */
   dispose?(): void;
 }

@@ -258,6 +258,11 @@ export class Engine {
     return this.tapes.length > 0 && this.tapes[this.tapes.length - 1] !== null;
   }
 
+  /** Waits for the backend's queued work and surfaces deferred errors (no-op on CPU). */
+  async sync(): Promise<void> {
+    await this.backend.sync?.();
+  }
+
   /** Frees the backend's resources. Tensors of this engine become unusable. */
   dispose(): void {
     this.backend.dispose?.();

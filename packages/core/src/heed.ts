@@ -54,6 +54,11 @@ export class Heed {
     return this.engine.tidy(fn);
   }
 
+  /** Waits for queued backend work; raises deferred errors (GPU validation). */
+  sync(): Promise<void> {
+    return this.engine.sync();
+  }
+
   /** Releases the backend (workers, devices). */
   dispose(): void {
     this.engine.dispose();
