@@ -29,6 +29,8 @@ export interface ShapeMismatch {
   readonly key: string;
   readonly expected: readonly number[];
   readonly got: readonly number[];
+  /** Set when the dtypes differ (the parameter's dtype, then the given one). */
+  readonly dtypes?: readonly [string, string];
 }
 
 /**
@@ -50,7 +52,7 @@ export class StateDictError extends CheckpointError {
     if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
     if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
     if (mismatched.length) {
-      parts.push(`shape mismatches: ${mismatched.map((m) => `${m.key} expects [${m.expected.join(',')}], got [${m.got.join(',')}]`).join('; ')}`);
+      parts.push(`shape mismatches: ${mismatched.map((m) => `${m.key} expects ${m.dtypes ? `${m.dtypes[0]} ` : ''}[${m.expected.join(',')}], got ${m.dtypes ? `${m.dtypes[1]} ` : ''}[${m.got.join(',')}]`).join('; ')}`);
     }
     super(`${layer}.loadStateDict: ${parts.join('; ')}`);
   }
@@ -237,7 +239,7 @@ export abstract class Module {
     for (const [k, p] of own) {
       const t = entries.get(k);
       if (t && (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.dtype !== p.dtype)) {
-        mismatched.push({ key: k, expected: [...p.shape], got: [...t.shape] });
+        mismatched.push({ key: k, expected: [...p.shape], got: [...t.shape], ...(t.dtype !== p.dtype && { dtypes: [p.dtype, t.dtype] as const }) });
       }
     }
     if (mismatched.length || (strict && (missing.length || unexpected.length))) {

@@ -1,6 +1,6 @@
 /** Finite-difference gradient checks of every layer (inputs and parameters). */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { concat, randomNormal, reshape, tensor, type Heed, type Tensor } from '@heed/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { add, concat, mul, noGrad, randomNormal, reshape, tensor, type Heed, type Tensor } from '@heed/core';
 import {
   Activation,
   Attention,
@@ -37,6 +37,12 @@ const check = (m: Module, f: (...xs: Tensor[]) => Tensor, xs: Tensor[], perTenso
   gradCheckLayer(f, xs, m.trainableParameters(), perTensor !== undefined ? { perTensor } : {});
 
 describe('gradients match finite differences', () => {
+  it('the check itself catches a wrong gradient', async () => {
+    // f(a) = a · stop(a): autograd sees a·c (gradient c = a), finite differences see a² (2a).
+    const wrong = (a: Tensor): Tensor => mul(a, noGrad(() => add(a, 0)));
+    await expect(gradCheckLayer((a) => wrong(a!), [x([2, 3])], [])).rejects.toThrow(/input 0 element \d+: autograd/);
+  });
+
   it('Linear', () => {
     const m = new Linear(3, 4, { seed: 1 });
     return check(m, (a) => m.forward(a!), [x([2, 2, 3])]);

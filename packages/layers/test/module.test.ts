@@ -121,6 +121,7 @@ describe('Module', () => {
     expect(() => m.loadStateDict({ 'proj.bias': zeros([3]) }, { strict: false })).not.toThrow();
     expect(vals(m.proj.bias!)).toEqual([0, 0, 0]);
     expect(() => m.loadStateDict({ 'proj.bias': zeros([4]) }, { strict: false })).toThrow(/proj\.bias expects \[3\], got \[4\]/);
+    expect(() => m.loadStateDict({ 'proj.bias': zeros([3], 'int32') }, { strict: false })).toThrow(/proj\.bias expects float32 \[3\], got int32 \[3\]/);
     m.dispose();
   });
 
