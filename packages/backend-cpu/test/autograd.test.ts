@@ -170,3 +170,25 @@ describe('optimizers', () => {
     expect(c[1]).toBeCloseTo(0.8, 5);
   });
 });
+
+describe('gradient ownership', () => {
+  it('two sources never share one gradient tensor, so clipping and disposing are safe', async () => {
+    const a = variable(ops.tensor([1, 2]), 'a');
+    const b = variable(ops.tensor([3, 4]), 'b');
+    const { value, grads: g } = variableGrads(() => ops.sum(ops.add(a, b)), [a, b]);
+    expect(g.get(a)).not.toBe(g.get(b));
+    const { grads: clipped, norm } = clipGradNorm(g, 1);
+    expect((await arr(norm))[0]).toBeCloseTo(2, 5);
+    expect((await arr(clipped.get(b)!))[0]).toBeCloseTo(0.5, 5);
+    for (const t of [value, norm, ...clipped.values(), a, b]) t.dispose();
+  });
+
+  it('the dy passed in is never handed back as a gradient', () => {
+    const x = ops.tensor([1, 2]);
+    const dy = ops.tensor([5, 6]);
+    const g = grad((v) => ops.add(v, 0))(x, dy);
+    expect(g).not.toBe(dy);
+    g.dispose();
+    expect(Array.from(dy.dataSync())).toEqual([5, 6]);
+  });
+});

@@ -5,6 +5,7 @@ import type { Tape } from './tape.js';
 import { Tensor, type Variable } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { full, zerosLike } from './ops/creation.js';
+import { reshape } from './ops/reshape.js';
 
 /**
  * Reverse-mode differentiation of the tape recorded while `value` was computed.
@@ -33,7 +34,16 @@ function backprop(engine: Engine, tape: Tape, value: Tensor, dy: Tensor | undefi
           grads.set(id, prev ? add(prev, g) : g);
         });
       }
-      return sources.map((s) => grads.get(s.id) ?? zerosLike(s));
+      // Each source gets its own tensor object: a rule like add's passes one gradient to
+      // both inputs, and a caller disposing one source's gradient must not free another's.
+      const handedOut = new Set<Tensor>(dy ? [dy] : []);
+      return sources.map((s) => {
+        const g = grads.get(s.id);
+        if (!g) return zerosLike(s);
+        const own = handedOut.has(g) ? reshape(g, g.shape) : g;
+        handedOut.add(g);
+        return own;
+      });
     }),
   );
 }

@@ -152,10 +152,9 @@ export function clipGradNorm(grads: Map<Variable, Tensor>, maxNorm: number): { g
   const norm = engine.tidy(() => sqrt(list.reduce<Tensor>((acc, g) => add(acc, sum(mul(g, g))), full([], 0, 'float32', { engine }))));
   const scale = engine.tidy(() => minimum(div(maxNorm, add(norm, 1e-6)), 1));
   const out = new Map<Variable, Tensor>();
-  for (const [v, g] of grads) {
-    out.set(v, mul(g, scale));
-    g.dispose();
-  }
+  for (const [v, g] of grads) out.set(v, mul(g, scale));
+  // Dispose after all products exist: two entries may share one tensor.
+  for (const g of new Set(grads.values())) g.dispose();
   scale.dispose();
   return { grads: out, norm };
 }

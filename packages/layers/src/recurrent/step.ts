@@ -4,7 +4,7 @@
  * linear-before-reset GRU run core's fused `lstmCell`/`gruCell`; peephole LSTM, the
  * original GRU and the Elman RNN are composed from primitive ops.
  */
-import { add, concat, stack, sum, lstmCell, gruCell, matmul, mul, relu, sigmoid, slice, split, sub, tanh, transpose, zeros, type Engine, type Tensor } from '@heed/core';
+import { add, concat, lstmCell, gruCell, matmul, mul, relu, sigmoid, slice, split, sub, tanh, transpose, zeros, type Engine, type Tensor } from '@heed/core';
 
 /** The recurrent cell kinds. */
 export type CellKind = 'rnn' | 'lstm' | 'gru';
@@ -43,15 +43,6 @@ function rznToZrn(t: Tensor, axis: number): Tensor {
   return concat([z, r, n], axis);
 }
 
-/**
- * b_ih + b_hh, computed so that the two biases get distinct gradient tensors: core's `add`
- * hands the same dy tensor to both inputs, and when both are variables, `variableGrads`
- * returns one tensor for two parameters (disposing one, e.g. in `clipGradNorm`, frees both).
- */
-function sumBiases(bih: Tensor, bhh: Tensor): Tensor {
-  return sum(stack([bih, bhh], 0), 0);
-}
-
 /** Prepares a step function for one direction of one layer (tensors made here belong to the caller's scope). */
 export function prepareStep(kind: CellKind, p: CellParams, hidden: number, math: CellMath, engine: Engine): StepFn {
   const g = GATES[kind] * hidden;
@@ -60,7 +51,7 @@ export function prepareStep(kind: CellKind, p: CellParams, hidden: number, math:
   const bih = p.biasIh ?? zeros([g], 'float32', { engine });
   const bhh = p.biasHh ?? zeros([g], 'float32', { engine });
   if (kind === 'lstm') {
-    const bias = sumBiases(bih, bhh);
+    const bias = add(bih, bhh);
     if (!math.peephole) return (x, [h, c]) => lstmCell(x, h!, c!, w, r, bias);
     const [pi, pf, po] = split(p.peephole!, 3, 0) as [Tensor, Tensor, Tensor];
     return (x, [h, c]) => {
@@ -93,7 +84,7 @@ export function prepareStep(kind: CellKind, p: CellParams, hidden: number, math:
       return [add(mul(sub(1, z), n), mul(z, h!))];
     };
   }
-  const bias = sumBiases(bih, bhh);
+  const bias = add(bih, bhh);
   const act = math.nonlinearity === 'relu' ? relu : tanh;
   return (x, [h]) => [act(add(add(matmul(x, w), matmul(h!, r)), bias))];
 }
