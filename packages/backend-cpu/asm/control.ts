@@ -14,6 +14,8 @@
 // @ts-ignore: decorator
 @inline export const WORKER_TASKS = 5; // tasks run by workers (statistics)
 // @ts-ignore: decorator
+@inline export const KIND = 6;         // job kind: 0 = GEMM, 1 = row kernel (asm/rows.ts)
+// @ts-ignore: decorator
 @inline export const TOTAL = 8;        // packing + compute tasks
 // @ts-ignore: decorator
 @inline export const NPACK = 9;        // packing tasks (they come first)
@@ -77,3 +79,26 @@
 @inline export const B_CHUNK = 39;
 // @ts-ignore: decorator
 @inline export const B_TASKS = 40;
+
+// Row jobs (KIND = 1): rowOp(OP, X, Y, r0, r1, COLS, COUNT, GAMMA, BETA, EPS) per task of
+// ROW_CHUNK rows; TOTAL = number of tasks.
+// @ts-ignore: decorator
+@inline export const ROW_OP = 41;
+// @ts-ignore: decorator
+@inline export const ROW_X = 42;
+// @ts-ignore: decorator
+@inline export const ROW_Y = 43;
+// @ts-ignore: decorator
+@inline export const ROW_ROWS = 44;
+// @ts-ignore: decorator
+@inline export const ROW_COLS = 45;
+// @ts-ignore: decorator
+@inline export const ROW_COUNT = 46;
+// @ts-ignore: decorator
+@inline export const ROW_CHUNK = 47;
+// @ts-ignore: decorator
+@inline export const ROW_GAMMA = 48;
+// @ts-ignore: decorator
+@inline export const ROW_BETA = 49;
+// @ts-ignore: decorator
+@inline export const ROW_EPS = 50;      // float32 bits

@@ -4,15 +4,17 @@
 // B panels), then the compute tasks (tiles of C). Every thread, the main one included,
 // claims tasks from a shared counter until none is left, so a late or descheduled thread
 // never holds the others up, and the main thread alone finishes a job if no worker comes.
-// Compute tasks start once every packing task has finished.
+// Compute tasks start once every packing task has finished. Row jobs (KIND = 1, see
+// asm/rows.ts) have no packing tasks: each task is a range of rows.
 
 import { MR, NR } from './config';
 import { kernel5x8 } from './kernel';
 import * as C from './control';
 
 import { packA, packB } from './pack';
+import { rowOp } from './rows';
 
-export { packA, packB };
+export { packA, packB, rowOp };
 
 @inline function get(ctl: usize, slot: i32): i32 {
   return load<i32>(ctl + (<usize>slot << 2));
@@ -70,6 +72,17 @@ function runPackTask(ctl: usize, idx: i32): void {
   }
 }
 
+function runRowTask(ctl: usize, idx: i32): void {
+  const chunk = get(ctl, C.ROW_CHUNK);
+  const r0 = idx * chunk;
+  const r1 = min(get(ctl, C.ROW_ROWS), r0 + chunk);
+  rowOp(
+    get(ctl, C.ROW_OP), <usize>get(ctl, C.ROW_X), <usize>get(ctl, C.ROW_Y), r0, r1,
+    get(ctl, C.ROW_COLS), get(ctl, C.ROW_COUNT),
+    <usize>get(ctl, C.ROW_GAMMA), <usize>get(ctl, C.ROW_BETA), reinterpret<f32>(get(ctl, C.ROW_EPS)),
+  );
+}
+
 function runComputeTask(ctl: usize, idx: i32): void {
   const tm = get(ctl, C.TILES_M), tn = get(ctl, C.TILES_N);
   const perBatch = tm * tn;
@@ -103,7 +116,9 @@ export function runTasks(ctl: usize, gen: i32, isWorker: bool): void {
     if (idx >= total) return;
     if (atomic.cmpxchg<i32>(claim, cur, cur + 1) != cur) continue;
     const nPack = get(ctl, C.NPACK);
-    if (idx < nPack) {
+    if (get(ctl, C.KIND) == 1) {
+      runRowTask(ctl, idx);
+    } else if (idx < nPack) {
       runPackTask(ctl, idx);
       if (atomic.add<i32>(slotAddr(ctl, C.PACK_DONE), 1) + 1 == nPack) atomic.notify(slotAddr(ctl, C.PACK_DONE));
     } else {

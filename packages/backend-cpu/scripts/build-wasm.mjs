@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the GEMM WebAssembly module from the AssemblyScript sources in ../asm, twice:
+// Builds the WebAssembly module (GEMM, plus the row kernels of asm/rows.ts: softmax, log-softmax,
+// layer norm, GELU, exp, sigmoid, tanh) from the AssemblyScript sources in ../asm, twice:
 //   relaxed  (FMA=1): f32x4.relaxed_madd, a fused multiply-add;
 //   simd128  (FMA=0): plain 128-bit SIMD multiply then add;
 // and writes both, base64-encoded, into src/gemm/kernel-wasm.generated.ts, which is
@@ -30,6 +31,26 @@ const common = [
   '--noExportMemory',
 ];
 
+/**
+ * The module must not place data in memory: the memory is imported, shared and used by the
+ * engine as scratch space from address 0, so a data segment (e.g. the lookup tables of
+ * the standard library's Math.log) would be overwritten. Throws if the binary has one.
+ */
+function assertNoDataSegments(wasm) {
+  let i = 8;
+  while (i < wasm.length) {
+    const id = wasm[i++];
+    let size = 0, shift = 0, byte;
+    do {
+      byte = wasm[i++];
+      size += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    if (id === 11 && size > 1) throw new Error('the wasm module has a data segment: avoid standard-library code that keeps tables or static data');
+    i += size;
+  }
+}
+
 /** Compiles one variant and returns its bytes. */
 async function compile(fma) {
   let wasm = null;
@@ -45,6 +66,7 @@ async function compile(fma) {
   });
   if (error) throw new Error(`asc failed (FMA=${fma ? 1 : 0}): ${error.message}\n${errors.join('')}`);
   if (!wasm) throw new Error('asc produced no .wasm output');
+  assertNoDataSegments(wasm);
   return Buffer.from(wasm);
 }
 

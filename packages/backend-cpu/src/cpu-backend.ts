@@ -18,6 +18,7 @@ import {
 import { GemmEngine } from './gemm/index.js';
 import * as ew from './kernels/elementwise.js';
 import * as fused from './kernels/fused.js';
+import * as fast from './kernels/fused-wasm.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { matmul } from './kernels/matmul.js';
 import { concat, pad, slice, transpose } from './kernels/movement.js';
@@ -177,23 +178,23 @@ export class CpuBackend implements Backend {
   }
 
   softmax(x: TensorInfo): TensorInfo {
-    return this.out(fused.softmax(this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
+    return this.out(fast.softmax(this.gemm, this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
   }
 
   logSoftmax(x: TensorInfo): TensorInfo {
-    return this.out(fused.logSoftmax(this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
+    return this.out(fast.logSoftmax(this.gemm, this.f32(x), x.shape.at(-1)!), x.shape, 'float32');
   }
 
   layerNorm(x: TensorInfo, gamma: TensorInfo, beta: TensorInfo, eps: number): TensorInfo {
-    return this.out(fused.layerNorm(this.f32(x), this.f32(gamma), this.f32(beta), x.shape.at(-1)!, eps), x.shape, 'float32');
+    return this.out(fast.layerNorm(this.gemm, this.f32(x), this.f32(gamma), this.f32(beta), x.shape.at(-1)!, eps), x.shape, 'float32');
   }
 
   gelu(x: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo {
-    return this.out(fused.gelu(this.f32(x), approximate), x.shape, 'float32');
+    return this.out(fast.gelu(this.gemm, this.f32(x), approximate), x.shape, 'float32');
   }
 
   crossEntropy(logits: TensorInfo, labels: TensorInfo): TensorInfo {
-    return this.out(fused.crossEntropy(this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!), [logits.shape[0]!], 'float32');
+    return this.out(fast.crossEntropy(this.gemm, this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!), [logits.shape[0]!], 'float32');
   }
 
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {

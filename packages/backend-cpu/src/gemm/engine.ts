@@ -10,10 +10,10 @@
 import { sgemmJs } from './js-gemm.js';
 import { selectKernel } from './kernel-select.js';
 import { GEMM_WASM_MAX_PAGES } from './kernel-wasm.generated.js';
-import { CTL_ADDR, CTL_BYTES, MAX_TASKS, MR, NR, Slot } from './layout.js';
+import { CTL_ADDR, CTL_BYTES, JobKind, MAX_TASKS, MR, NR, RowOp, Slot, type RowOpCode } from './layout.js';
 import { threadsSupported, WorkerPool } from './node-pool.js';
 import { hardwareThreads } from './runtime.js';
-import type { GemmEngineInfo, GemmEngineOptions, SgemmArgs } from './types.js';
+import type { GemmEngineInfo, GemmEngineOptions, RowKernelParams, SgemmArgs } from './types.js';
 import { wasmApi, type GemmExports, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /** Below this many multiply-adds (batch·m·n·k) the product is computed in plain JS. */
@@ -31,6 +31,13 @@ const PACK_TASK_FLOATS = 1 << 15;
 /** Soft limit on the bytes one job uses; larger batches are split into several jobs. */
 const JOB_BYTES = 512 * 1024 * 1024;
 const PAGE = 65536;
+/**
+ * Below this many elements a row / elementwise kernel runs on the caller's thread alone:
+ * waking a worker costs tens of microseconds, about what 32k exponentials take here.
+ */
+const ROW_THREAD_MIN_ELEMS = 1 << 15;
+/** Elements per task of an elementwise job (threaded). */
+const MAP_BLOCK = 4096;
 
 const align = (x: number, to = 64): number => Math.ceil(x / to) * to;
 
@@ -178,6 +185,72 @@ export class GemmEngine {
     }
   }
 
+  /** True when the WebAssembly kernels (GEMM and row kernels) are in use, false in the JS fallback. */
+  get hasWasm(): boolean {
+    return this.wasm !== undefined && !this.disposed;
+  }
+
+  /**
+   * Runs a row or elementwise kernel of the wasm module (asm/rows.ts) over `x` and returns
+   * a new array with the result, or undefined when the engine has no wasm (the caller then
+   * computes in JS). Row ops (softmax, log-softmax, layer norm) work on rows of `cols`
+   * elements (`x.length` must be a multiple); layer norm takes γ, β (length `cols`) and ε
+   * in `params`. Elementwise ops ignore `cols`. Large inputs are split into tasks of whole
+   * rows over the worker threads.
+   */
+  rowKernel(op: RowOpCode, x: Float32Array, cols: number, params?: RowKernelParams): Float32Array | undefined {
+    if (this.disposed) throw new Error('GemmEngine: used after dispose()');
+    if (!this.wasm) return undefined;
+    const count = x.length;
+    if (count === 0) return new Float32Array(0);
+    const elementwise = op >= RowOp.GELU;
+    if (!elementwise && (!Number.isInteger(cols) || cols < 1 || count % cols !== 0)) {
+      throw new RangeError(`rowKernel: ${count} elements do not make rows of ${cols}`);
+    }
+    const withParams = op === RowOp.LAYER_NORM;
+    if (withParams && (!params || params.gamma.length < cols || params.beta.length < cols)) {
+      throw new RangeError(`rowKernel: layer norm needs gamma and beta of length ${cols}`);
+    }
+    const xAddr = align(CTL_ADDR + CTL_BYTES);
+    const gAddr = align(xAddr + count * 4);
+    const bAddr = align(gAddr + (withParams ? cols * 4 : 0));
+    const end = bAddr + (withParams ? cols * 4 : 0);
+    if (end > GEMM_WASM_MAX_PAGES * PAGE) throw new RangeError(`rowKernel: input too large for the wasm memory (${end} bytes)`);
+    this.reserve(end);
+    const f32 = this.f32;
+    f32.set(x, xAddr / 4);
+    if (withParams) {
+      f32.set(params!.gamma.subarray(0, cols), gAddr / 4);
+      f32.set(params!.beta.subarray(0, cols), bAddr / 4);
+    }
+    const eps = params?.eps ?? 0;
+    const threaded = this.workerCount > 0 && count >= ROW_THREAD_MIN_ELEMS;
+    if (!threaded) {
+      const rows = elementwise ? 1 : count / cols;
+      this.wasm.rowOp(op, xAddr, xAddr, 0, rows, elementwise ? count : cols, count, gAddr, bAddr, eps);
+    } else {
+      this.ensurePool();
+      const rowLen = elementwise ? MAP_BLOCK : cols;
+      const rows = Math.ceil(count / rowLen);
+      // About four tasks per thread for balance, none much under MAP_BLOCK elements.
+      const chunk = Math.max(1, Math.ceil(rows / (4 * (this.workerCount + 1))), Math.floor(MAP_BLOCK / rowLen));
+      const i32 = this.i32;
+      const s = CTL_ADDR / 4;
+      i32[s + Slot.ROW_OP] = op;
+      i32[s + Slot.ROW_X] = xAddr;
+      i32[s + Slot.ROW_Y] = xAddr;
+      i32[s + Slot.ROW_ROWS] = rows;
+      i32[s + Slot.ROW_COLS] = rowLen;
+      i32[s + Slot.ROW_COUNT] = count;
+      i32[s + Slot.ROW_CHUNK] = chunk;
+      i32[s + Slot.ROW_GAMMA] = gAddr;
+      i32[s + Slot.ROW_BETA] = bAddr;
+      f32[s + Slot.ROW_EPS] = eps;
+      this.dispatch(JobKind.ROWS, Math.ceil(rows / chunk), true);
+    }
+    return f32.slice(xAddr / 4, xAddr / 4 + count);
+  }
+
   /** Stops the workers and releases the memory. The engine cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -222,6 +295,35 @@ export class GemmEngine {
     this.refreshViews();
   }
 
+  /**
+   * Runs the job described in the control block: wakes the workers (when `threaded`), takes
+   * tasks on this thread too, and returns once all `total` tasks are done.
+   */
+  private dispatch(kind: number, total: number, threaded: boolean): void {
+    const i32 = this.i32;
+    const s = CTL_ADDR / 4;
+    i32[s + Slot.KIND] = kind;
+    i32[s + Slot.TOTAL] = total;
+    Atomics.store(i32, s + Slot.PACK_DONE, 0);
+    Atomics.store(i32, s + Slot.DONE, 0);
+    const gen = (this.gen = (this.gen % 0x3fffffff) + 1);
+    Atomics.store(i32, s + Slot.CLAIM, (gen & 0x7ff) << 20);
+
+    // Run: wake the workers, take tasks here too, wait for the stragglers.
+    if (threaded) {
+      Atomics.store(i32, s + Slot.GEN, gen);
+      Atomics.notify(i32, s + Slot.GEN);
+    }
+    this.wasm!.runTasks(CTL_ADDR, gen, 0);
+    // Sleep (not spin) until the workers' last tasks are done: polling here would take the
+    // core from our own worker on a loaded machine (measured: slower).
+    for (;;) {
+      const done = Atomics.load(i32, s + Slot.DONE);
+      if (done >= total) break;
+      Atomics.wait(i32, s + Slot.DONE, done, 50);
+    }
+  }
+
   /** Runs batches [b0, b0+nb) of `args` as one job. */
   private job(args: SgemmArgs, b0: number, nb: number, p: Plan, threaded: boolean, threads: number): void {
     const { m, n, k } = args;
@@ -261,7 +363,6 @@ export class GemmEngine {
     const total = nPack + nb * p.tilesM * p.tilesN;
     const i32 = this.i32;
     const s = CTL_ADDR / 4;
-    i32[s + Slot.TOTAL] = total;
     i32[s + Slot.NPACK] = nPack;
     i32[s + Slot.NPACK_A] = nPackA;
     i32[s + Slot.M] = m;
@@ -293,24 +394,7 @@ export class GemmEngine {
     i32[s + Slot.A_TASKS] = tasksA;
     i32[s + Slot.B_CHUNK] = chunkB;
     i32[s + Slot.B_TASKS] = tasksB;
-    Atomics.store(i32, s + Slot.PACK_DONE, 0);
-    Atomics.store(i32, s + Slot.DONE, 0);
-    const gen = (this.gen = (this.gen % 0x3fffffff) + 1);
-    Atomics.store(i32, s + Slot.CLAIM, (gen & 0x7ff) << 20);
-
-    // Run: wake the workers, take tasks here too, wait for the stragglers.
-    if (threaded && threads > 1) {
-      Atomics.store(i32, s + Slot.GEN, gen);
-      Atomics.notify(i32, s + Slot.GEN);
-    }
-    this.wasm!.runTasks(CTL_ADDR, gen, 0);
-    // Sleep (not spin) until the workers' last tasks are done: polling here would take the
-    // core from our own worker on a loaded machine (measured: slower).
-    for (;;) {
-      const done = Atomics.load(i32, s + Slot.DONE);
-      if (done >= total) break;
-      Atomics.wait(i32, s + Slot.DONE, done, 50);
-    }
+    this.dispatch(JobKind.GEMM, total, threaded && threads > 1);
 
     // Copy C out (unpadding rows and columns).
     const c = args.c;

@@ -1,6 +1,7 @@
 /**
  * Constants shared with the AssemblyScript module: tile geometry (asm/config.ts) and the
- * slots of the control block (asm/control.ts). Keep the three files in step.
+ * slots of the control block (asm/control.ts), the row-kernel op codes (asm/rows.ts). Keep
+ * the files in step.
  */
 
 /** Rows per micro-tile / packed A panel. */
@@ -21,6 +22,7 @@ export const Slot = {
   DONE: 3,
   QUIT: 4,
   WORKER_TASKS: 5,
+  KIND: 6,
   TOTAL: 8,
   NPACK: 9,
   NPACK_A: 10,
@@ -53,7 +55,38 @@ export const Slot = {
   A_TASKS: 38,
   B_CHUNK: 39,
   B_TASKS: 40,
+  ROW_OP: 41,
+  ROW_X: 42,
+  ROW_Y: 43,
+  ROW_ROWS: 44,
+  ROW_COLS: 45,
+  ROW_COUNT: 46,
+  ROW_CHUNK: 47,
+  ROW_GAMMA: 48,
+  ROW_BETA: 49,
+  ROW_EPS: 50,
 } as const;
+
+/** Values of the KIND slot. */
+export const JobKind = { GEMM: 0, ROWS: 1 } as const;
+
+/**
+ * Op codes of the row / elementwise kernels (asm/rows.ts). Row ops reduce along rows;
+ * the others are elementwise.
+ */
+export const RowOp = {
+  SOFTMAX: 0,
+  LOG_SOFTMAX: 1,
+  LAYER_NORM: 2,
+  GELU: 3,
+  GELU_TANH: 4,
+  EXP: 5,
+  SIGMOID: 6,
+  TANH: 7,
+} as const;
+
+/** A row / elementwise op code. */
+export type RowOpCode = (typeof RowOp)[keyof typeof RowOp];
 
 /** Largest task index the CLAIM slot can hold (20 bits). */
 export const MAX_TASKS = (1 << 20) - 1;

@@ -47,3 +47,10 @@ export interface GemmEngineInfo {
   /** Threads the engine computes with (the calling thread included). */
   readonly threads: number;
 }
+
+/** Extra inputs of a row kernel: layer norm's γ, β (one per column) and ε. */
+export interface RowKernelParams {
+  gamma: Float32Array;
+  beta: Float32Array;
+  eps: number;
+}

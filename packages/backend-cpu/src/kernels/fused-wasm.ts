@@ -1,0 +1,53 @@
+/**
+ * The fused kernels on the gemm engine's WebAssembly row kernels (asm/rows.ts: SIMD exp /
+ * erfc, rows split over the worker pool when large), falling back to the plain JS versions
+ * of fused.ts when the engine has no wasm (e.g. no shared memory in a browser page).
+ */
+import { ArgumentError, type UnaryOp } from '@heed/core';
+import { RowOp, type GemmEngine } from '../gemm/index.js';
+import * as js from './fused.js';
+
+/** Softmax over rows of length `cols`. */
+export function softmax(engine: GemmEngine, x: Float32Array, cols: number): Float32Array {
+  return engine.rowKernel(RowOp.SOFTMAX, x, cols) ?? js.softmax(x, cols);
+}
+
+/** Log-softmax over rows of length `cols`. */
+export function logSoftmax(engine: GemmEngine, x: Float32Array, cols: number): Float32Array {
+  return engine.rowKernel(RowOp.LOG_SOFTMAX, x, cols) ?? js.logSoftmax(x, cols);
+}
+
+/** Layer norm over rows of length `cols`. */
+export function layerNorm(engine: GemmEngine, x: Float32Array, gamma: Float32Array, beta: Float32Array, cols: number, eps: number): Float32Array {
+  return engine.rowKernel(RowOp.LAYER_NORM, x, cols, { gamma, beta, eps }) ?? js.layerNorm(x, gamma, beta, cols, eps);
+}
+
+/** GELU, exact (erf) or tanh approximation. */
+export function gelu(engine: GemmEngine, x: Float32Array, approximate: 'none' | 'tanh'): Float32Array {
+  return engine.rowKernel(approximate === 'tanh' ? RowOp.GELU_TANH : RowOp.GELU, x, 1) ?? js.gelu(x, approximate);
+}
+
+/** Per-row softmax cross-entropy against int32 labels: −logSoftmax(logits)[r, label]. */
+export function crossEntropy(engine: GemmEngine, logits: Float32Array, labels: Int32Array, cols: number): Float32Array {
+  const rows = labels.length;
+  if (!engine.hasWasm || rows * cols !== logits.length) return js.crossEntropy(logits, labels, cols);
+  for (let r = 0; r < rows; r++) {
+    const label = labels[r]!;
+    if (label < 0 || label >= cols) throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${cols})`);
+  }
+  const ls = engine.rowKernel(RowOp.LOG_SOFTMAX, logits, cols)!;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = -ls[r * cols + labels[r]!]!;
+  return out;
+}
+
+const UNARY = { exp: RowOp.EXP, sigmoid: RowOp.SIGMOID, tanh: RowOp.TANH } as const;
+
+/**
+ * Float32 exp / sigmoid / tanh on the wasm kernels, or undefined for other ops or without
+ * wasm (the caller then uses its JS loop). A call-out for the backend's `unary`.
+ */
+export function unaryF32Wasm(engine: GemmEngine, op: UnaryOp, x: Float32Array): Float32Array | undefined {
+  const code = (UNARY as Partial<Record<UnaryOp, (typeof UNARY)[keyof typeof UNARY]>>)[op];
+  return code === undefined ? undefined : engine.rowKernel(code, x, 1);
+}
