@@ -1,5 +1,6 @@
 // Layout of the control block (i32 slots) through which the JavaScript side describes a
-// job and the threads coordinate. src/gemm/layout.ts mirrors it slot for slot.
+// job and the threads coordinate. src/gemm/layout.ts mirrors it slot for slot. Bytes
+// 512..1023 of the block hold the row kernels' constant table (asm/vmath.ts).
 
 // @ts-ignore: decorator
 @inline export const GEN = 0;          // job generation; idle workers wait on this slot

@@ -13,8 +13,9 @@ import * as C from './control';
 
 import { packA, packB } from './pack';
 import { rowOp } from './rows';
+import { initConstants } from './vmath';
 
-export { packA, packB, rowOp };
+export { packA, packB, rowOp, initConstants };
 
 @inline function get(ctl: usize, slot: i32): i32 {
   return load<i32>(ctl + (<usize>slot << 2));

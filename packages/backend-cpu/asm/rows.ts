@@ -34,7 +34,9 @@ import { madd, splat, vexp, vgeluExact, vgeluTanh, vsigmoid, vtanh } from './vma
 
 // @ts-ignore: decorator
 @inline function hmax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  const a = f32x4.extract_lane(v, 0), b = f32x4.extract_lane(v, 1), c = f32x4.extract_lane(v, 2), d = f32x4.extract_lane(v, 3);
+  const ab = b > a ? b : a, cd = d > c ? d : c;
+  return cd > ab ? cd : ab;
 }
 
 /**
@@ -65,17 +67,24 @@ function logPositive(s: f64): f64 {
   return <f64>e * 0.6931471805599453 + series;
 }
 
-/** Largest element of a row; NaN if the row holds a NaN. */
+/**
+ * Largest element of a row, NaNs skipped (pmax is one instruction where max needs a
+ * NaN-fixing sequence): a NaN still turns the whole row to NaN through e^(NaN − m) in the
+ * sum, as in the JS kernels.
+ */
 function rowMax(x: usize, cols: i32): f32 {
   let m0 = splat(-Infinity), m1 = splat(-Infinity);
   let j = 0;
   for (; j + 8 <= cols; j += 8) {
     const p = x + (<usize>j << 2);
-    m0 = f32x4.max(m0, v128.load(p));
-    m1 = f32x4.max(m1, v128.load(p, 16));
+    m0 = f32x4.pmax(m0, v128.load(p));
+    m1 = f32x4.pmax(m1, v128.load(p, 16));
   }
-  let m = hmax(f32x4.max(m0, m1));
-  for (; j < cols; j++) m = max(m, load<f32>(x + (<usize>j << 2)));
+  let m = hmax(f32x4.pmax(m0, m1));
+  for (; j < cols; j++) {
+    const v = load<f32>(x + (<usize>j << 2));
+    if (v > m) m = v;
+  }
   return m;
 }
 
@@ -202,6 +211,14 @@ function layerNormRow(x: usize, y: usize, cols: i32, g: usize, b: usize, eps: f3
 // @ts-ignore: decorator
 @inline function mapRange(op: i32, x: usize, y: usize, i0: i32, i1: i32): void {
   let i = i0;
+  // Two independent vectors per iteration: the polynomial chains are latency-bound.
+  for (; i + 8 <= i1; i += 8) {
+    const off = <usize>i << 2;
+    const a = unary(op, v128.load(x + off));
+    const b = unary(op, v128.load(x + off, 16));
+    v128.store(y + off, a);
+    v128.store(y + off, b, 16);
+  }
   for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     v128.store(y + off, unary(op, v128.load(x + off)));

@@ -1,7 +1,15 @@
 // Vectorised float32 math for the row and elementwise kernels (asm/rows.ts): exp, the
 // complementary error function (for exact GELU), tanh and the logistic sigmoid, four lanes
-// at a time. Accuracy: exp ~2 ulp, erfc ~3e-7 relative (Numerical Recipes' Chebyshev
-// fit, as in src/kernels/math.ts), tanh/sigmoid a few ulp. NaN propagates through all.
+// at a time. Accuracy: exp ~2 ulp (results under 2^-125 flush to 0), erfc ~3e-7 relative
+// (Numerical Recipes' Chebyshev fit, as in src/kernels/math.ts), tanh / sigmoid a few ulp.
+// NaN propagates through all of them.
+//
+// Written for V8's code generator: constants are loaded from a table in memory
+// (`load32_splat`, one instruction) rather than written as `v128.const` (materialised with
+// several instructions at every use), clamps use pmin/pmax (one instruction each, where
+// min/max need a NaN-fixing sequence), and n = round(x·log2 e) comes from the "magic
+// number" addition rather than nearest + trunc_sat (whose saturation is a long sequence).
+// Measured on 98k elements: exp 1.5 ns/element against 4.4 with the plain formulation.
 
 // `FMA` is given by the build (`asc --use FMA=1`): 1 = relaxed-SIMD fused multiply-add.
 // @ts-ignore: decorator
@@ -15,40 +23,127 @@
   return f32x4.splat(v);
 }
 
-/** ln(FLT_MAX): above it exp overflows to +Infinity. */
+/**
+ * Byte address of the constant table (in the upper half of the 1 KiB control block, see
+ * asm/control.ts); initConstants() fills it, once per memory, before any kernel runs.
+ */
 // @ts-ignore: decorator
-@inline const EXP_HI: f32 = 88.72283935546875;
-/** ln(2^-150): below it exp rounds to 0. */
+@inline export const CONST_ADDR: usize = 512;
+
+// Table slots (f32 unless noted).
 // @ts-ignore: decorator
-@inline const EXP_LO: f32 = -103.97208404541016;
+@inline const EXP_MAX = 0;      // 88.8: above ln(FLT_MAX), so the clamp still overflows to +Inf
+// @ts-ignore: decorator
+@inline const EXP_MIN = 1;      // -87.4: n = -126, whose scale 2^(n-1) is +0: flush to 0
+// @ts-ignore: decorator
+@inline const LOG2E = 2;
+// @ts-ignore: decorator
+@inline const MAGIC = 3;        // 1.5·2^23: adding it rounds to an integer in the low bits
+// @ts-ignore: decorator
+@inline const LN2_HI = 4;       // −ln2 in two parts; n·LN2_HI is exact for |n| ≤ 2^14
+// @ts-ignore: decorator
+@inline const LN2_LO = 5;
+// @ts-ignore: decorator
+@inline const EXP_P = 6;        // 6 slots: 2 × Cephes expf coefficients (the 2 folds 2^n = 2·2^(n−1))
+// @ts-ignore: decorator
+@inline const TWO = 12;
+// @ts-ignore: decorator
+@inline const EXP_BIAS = 13;    // i32 126 << 23
+// @ts-ignore: decorator
+@inline const ONE = 14;
+// @ts-ignore: decorator
+@inline const HALF = 15;
+// @ts-ignore: decorator
+@inline const SQRT1_2 = 16;
+// @ts-ignore: decorator
+@inline const ERFC_P = 17;      // 10 slots, highest degree first
+// @ts-ignore: decorator
+@inline const ABS_MASK = 27;    // i32 0x7fffffff
+// @ts-ignore: decorator
+@inline const SIGN_MASK = 28;   // i32 0x80000000
+// @ts-ignore: decorator
+@inline const GELU_A = 29;      // 0.044715
+// @ts-ignore: decorator
+@inline const GELU_K = 30;      // −2·√(2/π)
+// @ts-ignore: decorator
+@inline const TANH_P = 31;      // 5 slots
+// @ts-ignore: decorator
+@inline const TANH_SMALL = 36;  // 0.625
+
+@inline function K(slot: i32): v128 {
+  return v128.load32_splat(CONST_ADDR + (<usize>slot << 2));
+}
+
+@inline function setF(slot: i32, v: f32): void {
+  store<f32>(CONST_ADDR + (<usize>slot << 2), v);
+}
+
+/** Writes the constant table (idempotent; the engine calls it after instantiating). */
+export function initConstants(): void {
+  setF(EXP_MAX, 88.8);
+  setF(EXP_MIN, -87.4);
+  setF(LOG2E, 1.44269504088896341);
+  setF(MAGIC, 12582912.0);
+  setF(LN2_HI, -0.693359375);
+  setF(LN2_LO, 2.12194440e-4);
+  setF(EXP_P + 0, 2 * 1.9875691500e-4);
+  setF(EXP_P + 1, 2 * 1.3981999507e-3);
+  setF(EXP_P + 2, 2 * 8.3334519073e-3);
+  setF(EXP_P + 3, 2 * 4.1665795894e-2);
+  setF(EXP_P + 4, 2 * 1.6666665459e-1);
+  setF(EXP_P + 5, 2 * 5.0000001201e-1);
+  setF(TWO, 2.0);
+  store<i32>(CONST_ADDR + (<usize>EXP_BIAS << 2), 126 << 23);
+  setF(ONE, 1.0);
+  setF(HALF, 0.5);
+  setF(SQRT1_2, 0.70710678118654752);
+  setF(ERFC_P + 0, 0.17087277);
+  setF(ERFC_P + 1, -0.82215223);
+  setF(ERFC_P + 2, 1.48851587);
+  setF(ERFC_P + 3, -1.13520398);
+  setF(ERFC_P + 4, 0.27886807);
+  setF(ERFC_P + 5, -0.18628806);
+  setF(ERFC_P + 6, 0.09678418);
+  setF(ERFC_P + 7, 0.37409196);
+  setF(ERFC_P + 8, 1.00002368);
+  setF(ERFC_P + 9, -1.26551223);
+  store<i32>(CONST_ADDR + (<usize>ABS_MASK << 2), 0x7fffffff);
+  store<i32>(CONST_ADDR + (<usize>SIGN_MASK << 2), 0x80000000);
+  setF(GELU_A, 0.044715);
+  setF(GELU_K, -1.5957691216057308);
+  setF(TANH_P + 0, -5.70498872745e-3);
+  setF(TANH_P + 1, 2.06390887954e-2);
+  setF(TANH_P + 2, -5.37397155531e-2);
+  setF(TANH_P + 3, 1.33314422036e-1);
+  setF(TANH_P + 4, -3.33332819422e-1);
+  setF(TANH_SMALL, 0.625);
+}
 
 /**
- * eˣ per lane: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two so n·ln2_hi is exact),
- * eʳ by Cephes' degree-7 polynomial, 2ⁿ from exponent bits applied in two halves so that
- * n ∈ [-150, 128] stays in range (subnormal results round correctly). +Inf above ln(FLT_MAX),
- * 0 below ln(2^-150) (−Infinity included), NaN stays NaN (wasm min/max propagate it).
+ * eˣ per lane: x = n·ln2 + r with |r| ≤ ln2/2 (n by the magic-number rounding, ln2 split in
+ * two so that n·ln2_hi is exact), eʳ by Cephes' degree-7 polynomial, 2ⁿ = 2·2^(n−1) from
+ * exponent bits. x is clamped to [−87.4, 88.8] first (pmin/pmax keep a NaN x): above
+ * ln(FLT_MAX) the product overflows to +Infinity, and below about −86.7 the scale is +0,
+ * so −Infinity gives exactly 0 and no subnormal is ever produced (subnormal arithmetic is
+ * slow on x86, and masked attention logits would hit it on every element).
  */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, splat(88.75)), splat(-104.0));
-  const fn = f32x4.nearest(f32x4.mul(xc, splat(1.44269504088896341)));
-  let r = madd(fn, splat(-0.693359375), xc);
-  r = madd(fn, splat(2.12194440e-4), r);
-  let p = splat(1.9875691500e-4);
-  p = madd(p, r, splat(1.3981999507e-3));
-  p = madd(p, r, splat(8.3334519073e-3));
-  p = madd(p, r, splat(4.1665795894e-2));
-  p = madd(p, r, splat(1.6666665459e-1));
-  p = madd(p, r, splat(5.0000001201e-1));
-  p = madd(p, f32x4.mul(r, r), f32x4.add(r, splat(1)));
-  const n = i32x4.trunc_sat_f32x4_s(fn);
-  const n1 = i32x4.shr_s(n, 1);
-  const n2 = i32x4.sub(n, n1);
-  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
-  let y = f32x4.mul(f32x4.mul(p, s1), s2);
-  y = v128.bitselect(splat(Infinity), y, f32x4.gt(x, splat(EXP_HI)));
-  return v128.andnot(y, f32x4.lt(x, splat(EXP_LO)));
+  const xc = f32x4.pmax(f32x4.pmin(x, K(EXP_MAX)), K(EXP_MIN));
+  const fm = madd(xc, K(LOG2E), K(MAGIC));
+  const fn = f32x4.sub(fm, K(MAGIC));
+  let r = madd(fn, K(LN2_HI), xc);
+  r = madd(fn, K(LN2_LO), r);
+  let p = K(EXP_P);
+  p = madd(p, r, K(EXP_P + 1));
+  p = madd(p, r, K(EXP_P + 2));
+  p = madd(p, r, K(EXP_P + 3));
+  p = madd(p, r, K(EXP_P + 4));
+  p = madd(p, r, K(EXP_P + 5));
+  p = madd(p, f32x4.mul(r, r), f32x4.add(f32x4.add(r, r), K(TWO))); // 2·eʳ
+  // The low bits of fm hold n (two's complement): n << 23 plus the bias is 2^(n−1).
+  const scale = i32x4.add(i32x4.shl(fm, 23), K(EXP_BIAS));
+  return f32x4.mul(p, scale);
 }
 
 /**
@@ -57,17 +152,17 @@
  */
 // @ts-ignore: decorator
 @inline export function verfcAbs(z: v128): v128 {
-  const t = f32x4.div(splat(1), madd(z, splat(0.5), splat(1)));
-  let p = splat(0.17087277);
-  p = madd(p, t, splat(-0.82215223));
-  p = madd(p, t, splat(1.48851587));
-  p = madd(p, t, splat(-1.13520398));
-  p = madd(p, t, splat(0.27886807));
-  p = madd(p, t, splat(-0.18628806));
-  p = madd(p, t, splat(0.09678418));
-  p = madd(p, t, splat(0.37409196));
-  p = madd(p, t, splat(1.00002368));
-  p = madd(p, t, splat(-1.26551223));
+  const t = f32x4.div(K(ONE), madd(z, K(HALF), K(ONE)));
+  let p = K(ERFC_P);
+  p = madd(p, t, K(ERFC_P + 1));
+  p = madd(p, t, K(ERFC_P + 2));
+  p = madd(p, t, K(ERFC_P + 3));
+  p = madd(p, t, K(ERFC_P + 4));
+  p = madd(p, t, K(ERFC_P + 5));
+  p = madd(p, t, K(ERFC_P + 6));
+  p = madd(p, t, K(ERFC_P + 7));
+  p = madd(p, t, K(ERFC_P + 8));
+  p = madd(p, t, K(ERFC_P + 9));
   const arg = f32x4.sub(p, f32x4.mul(z, z));
   return f32x4.mul(t, vexp(arg));
 }
@@ -75,11 +170,11 @@
 /** Exact GELU: x·Φ(x) = ½·x·erfc(−x/√2). */
 // @ts-ignore: decorator
 @inline export function vgeluExact(x: v128): v128 {
-  const z = f32x4.mul(f32x4.abs(x), splat(0.70710678118654752));
+  const z = f32x4.mul(v128.and(x, K(ABS_MASK)), K(SQRT1_2));
   const e = verfcAbs(z);
   // erfc(−x/√2) = e for x ≤ 0, 2 − e for x > 0.
-  const c = v128.bitselect(f32x4.sub(splat(2), e), e, f32x4.gt(x, splat(0)));
-  return f32x4.mul(f32x4.mul(x, splat(0.5)), c);
+  const c = v128.bitselect(f32x4.sub(K(TWO), e), e, f32x4.gt(x, splat(0)));
+  return f32x4.mul(f32x4.mul(x, K(HALF)), c);
 }
 
 /**
@@ -89,14 +184,14 @@
 // @ts-ignore: decorator
 @inline export function vgeluTanh(x: v128): v128 {
   const x3 = f32x4.mul(f32x4.mul(x, x), x);
-  const u2 = f32x4.mul(madd(x3, splat(0.044715), x), splat(-1.5957691216057308)); // −2·√(2/π)
-  return f32x4.div(x, f32x4.add(splat(1), vexp(u2)));
+  const u2 = f32x4.mul(madd(x3, K(GELU_A), x), K(GELU_K));
+  return f32x4.div(x, f32x4.add(K(ONE), vexp(u2)));
 }
 
 /** Logistic sigmoid 1 / (1 + e^(−x)). */
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
-  return f32x4.div(splat(1), f32x4.add(splat(1), vexp(f32x4.neg(x))));
+  return f32x4.div(K(ONE), f32x4.add(K(ONE), vexp(f32x4.neg(x))));
 }
 
 /**
@@ -104,16 +199,16 @@
  */
 // @ts-ignore: decorator
 @inline export function vtanh(x: v128): v128 {
-  const ax = f32x4.abs(x);
+  const ax = v128.and(x, K(ABS_MASK));
   const z = f32x4.mul(x, x);
-  let p = splat(-5.70498872745e-3);
-  p = madd(p, z, splat(2.06390887954e-2));
-  p = madd(p, z, splat(-5.37397155531e-2));
-  p = madd(p, z, splat(1.33314422036e-1));
-  p = madd(p, z, splat(-3.33332819422e-1));
+  let p = K(TANH_P);
+  p = madd(p, z, K(TANH_P + 1));
+  p = madd(p, z, K(TANH_P + 2));
+  p = madd(p, z, K(TANH_P + 3));
+  p = madd(p, z, K(TANH_P + 4));
   const small = madd(f32x4.mul(p, z), x, x);
   const e = vexp(f32x4.add(ax, ax));
-  const big = f32x4.sub(splat(1), f32x4.div(splat(2), f32x4.add(e, splat(1))));
-  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, signed, f32x4.lt(ax, splat(0.625)));
+  const big = f32x4.sub(K(ONE), f32x4.div(K(TWO), f32x4.add(e, K(ONE))));
+  const signed = v128.or(big, v128.and(x, K(SIGN_MASK)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, K(TANH_SMALL)));
 }

@@ -1,20 +1,42 @@
 /**
- * `pnpm bench matmul`: fp32 matrix multiply, heed-cpu against onnxruntime-node (its default
- * threads) and @tensorflow/tfjs-backend-wasm, in the same process and the same sitting.
+ * `pnpm bench matmul`: fp32 matrix multiply, and softmax / layer norm / GELU over (128, 768)
+ * rows, heed-cpu against onnxruntime-node (its default threads) and, for matmul,
+ * @tensorflow/tfjs-backend-wasm, in the same process and the same sitting.
+ *
+ * Systems:
+ *   heed-cpu          the public API: `ops.matmul` / `ops.softmax` / `ops.layerNorm` /
+ *                     `ops.gelu` on a `createHeed({ plugins: [cpuBackendModule] })` engine,
+ *                     so the copies into and out of the wasm memory and the result
+ *                     allocation are timed (the CPU backend is synchronous: the result is
+ *                     in host memory when the op returns);
+ *   heed-cpu-gemm     matmul only: the raw GemmEngine.sgemm on preallocated arrays;
+ *   heed-cpu-js       softmax / layer norm / GELU only: the plain JS kernels (the backend's
+ *                     fallback where WebAssembly is missing, and its path before the wasm row
+ *                     kernels);
+ *   onnxruntime-node  one-node ONNX graphs (MatMul opset 13, Softmax opset 13,
+ *                     LayerNormalization opset 17, Gelu opset 20), session and input tensors
+ *                     created once, only `session.run` timed;
+ *   tfjs-wasm         matmul only.
  *
  * Prints one JSON object per line per (case, system):
  *   {"bench":"matmul","system":"heed-cpu","shape":"1024x1024x1024","median_ms":…,"gflops":…}
- * (shape is MxKxN: an M×K by K×N product), then a summary line with the heed/peer ratios
- * at 1024³.
+ * (matmul shape is MxKxN: an M×K by K×N product; softmax / layernorm / gelu shape is
+ * ROWSxCOLS, and those lines have `"gflops": null` and `melem_per_s`, millions of input
+ * elements per second), then a summary line with heed-cpu's throughput over each peer's
+ * (> 1: heed faster): matmul at 1024³ against onnxruntime-node and tfjs-wasm, and softmax,
+ * layer norm and GELU at 128x768 against onnxruntime-node.
  *
  * The machine is shared and noisy, so the systems are interleaved: each system runs in
  * several blocks (the order rotating), and medians are taken over all its runs.
  *
- * Options: --quick (fewer rounds), --only=<shape substring>.
+ * Options: --quick (fewer rounds), --only=<substring of bench name or shape>.
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { createHeed, ops, type Heed, type Tensor } from '@heed/core';
+import { CpuBackend, cpuBackendModule } from '../src/index.js';
 import { GemmEngine } from '../src/gemm/index.js';
+import * as fusedJs from '../src/kernels/fused.js';
 
 const require = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
@@ -31,8 +53,10 @@ interface Runner {
 interface BenchCase {
   bench: string;
   shape: string;
-  /** Floating-point operations of one run (for GFLOP/s); 0 to omit. */
+  /** Floating-point operations of one run (for GFLOP/s); 0: report element throughput. */
   flops: number;
+  /** Input elements of one run (for `melem_per_s` when flops is 0). */
+  elements?: number;
   systems: Record<string, () => Promise<Runner>>;
 }
 
@@ -52,8 +76,47 @@ function randomArray(size: number, seed: number): Float32Array {
   return out;
 }
 
-// heed-cpu. TODO(integration): switch this row to the backend's public matmul API, and add
-// softmax / layernorm cases below next to the matmul ones.
+// heed-cpu through the public API: one app (CPU backend, default threads) for every case.
+let heedApp: Heed | undefined;
+async function heed(): Promise<Heed> {
+  if (!heedApp) heedApp = await createHeed({ plugins: [cpuBackendModule] });
+  return heedApp;
+}
+
+/** A runner that times `op` on the heed engine and disposes its result. */
+function heedRunner(inputs: Tensor[], op: () => Tensor): Runner {
+  return {
+    run: () => op().dispose(),
+    dispose: () => inputs.forEach((t) => t.dispose()),
+  };
+}
+
+async function heedMatmul(m: number, k: number, n: number): Promise<Runner> {
+  await heed();
+  const a = ops.tensor(randomArray(m * k, 1), [m, k]), b = ops.tensor(randomArray(k * n, 2), [k, n]);
+  return heedRunner([a, b], () => ops.matmul(a, b));
+}
+
+async function heedSoftmax(rows: number, cols: number): Promise<Runner> {
+  await heed();
+  const x = ops.tensor(randomArray(rows * cols, 3).map((v) => 8 * v), [rows, cols]);
+  return heedRunner([x], () => ops.softmax(x));
+}
+
+async function heedLayerNorm(rows: number, cols: number): Promise<Runner> {
+  await heed();
+  const x = ops.tensor(randomArray(rows * cols, 4), [rows, cols]);
+  const g = ops.tensor(randomArray(cols, 5).map((v) => 1 + v), [cols]), b = ops.tensor(randomArray(cols, 6), [cols]);
+  return heedRunner([x, g, b], () => ops.layerNorm(x, g, b, 1e-5));
+}
+
+async function heedGelu(rows: number, cols: number): Promise<Runner> {
+  await heed();
+  const x = ops.tensor(randomArray(rows * cols, 7).map((v) => 8 * v), [rows, cols]);
+  return heedRunner([x], () => ops.gelu(x));
+}
+
+// heed-cpu-gemm: the raw engine, operands preallocated (no tensor bookkeeping, no allocation).
 let engine: GemmEngine | undefined;
 async function heedEngine(): Promise<GemmEngine> {
   if (!engine) {
@@ -63,11 +126,27 @@ async function heedEngine(): Promise<GemmEngine> {
   return engine;
 }
 
-async function heedMatmul(m: number, k: number, n: number): Promise<Runner> {
+async function heedGemm(m: number, k: number, n: number): Promise<Runner> {
   const e = await heedEngine();
   const a = randomArray(m * k, 1), b = randomArray(k * n, 2), c = new Float32Array(m * n);
   const args = { batch: 1, m, n, k, a, aOffset: 0, aBatchStride: 0, b, bOffset: 0, bBatchStride: 0, transA: false, transB: false, c, cOffset: 0 };
   return { run: () => e.sgemm(args) };
+}
+
+// heed-cpu-js: the JS fused kernels (fallback path; the backend's path before wasm).
+async function jsSoftmax(rows: number, cols: number): Promise<Runner> {
+  const x = randomArray(rows * cols, 3).map((v) => 8 * v);
+  return { run: () => void fusedJs.softmax(x, cols) };
+}
+
+async function jsLayerNorm(rows: number, cols: number): Promise<Runner> {
+  const x = randomArray(rows * cols, 4), g = randomArray(cols, 5).map((v) => 1 + v), b = randomArray(cols, 6);
+  return { run: () => void fusedJs.layerNorm(x, g, b, cols, 1e-5) };
+}
+
+async function jsGelu(rows: number, cols: number): Promise<Runner> {
+  const x = randomArray(rows * cols, 7).map((v) => 8 * v);
+  return { run: () => void fusedJs.gelu(x, 'none') };
 }
 
 // onnxruntime-node: a one-node MatMul graph, serialized by hand (a few protobuf fields).
@@ -86,38 +165,72 @@ const pbInt = (field: number, v: number): number[] => [...pbField(field, 0), ...
 const pbBytes = (field: number, bytes: number[]): number[] => [...pbField(field, 2), ...pbVarint(bytes.length), ...bytes];
 const pbString = (field: number, s: string): number[] => pbBytes(field, [...Buffer.from(s, 'utf8')]);
 
-function matmulModel(m: number, k: number, n: number): Uint8Array {
-  const valueInfo = (name: string, dims: number[]): number[] =>
-    [...pbString(1, name), ...pbBytes(2, pbBytes(1, [...pbInt(1, 1 /* FLOAT */), ...pbBytes(2, dims.flatMap((d) => pbBytes(1, pbInt(1, d))))]))];
-  const node = [...pbString(1, 'A'), ...pbString(1, 'B'), ...pbString(2, 'C'), ...pbString(3, 'matmul'), ...pbString(4, 'MatMul')];
+/** A graph input or output: name and dims (float32). */
+interface ValueInfo {
+  name: string;
+  dims: number[];
+}
+
+/** A one-node ONNX model: `opType` (default domain, `opset`) from `inputs` to `outputs`. */
+function oneNodeModel(opType: string, inputs: ValueInfo[], outputs: ValueInfo[], opset: number): Uint8Array {
+  const valueInfo = (v: ValueInfo): number[] =>
+    [...pbString(1, v.name), ...pbBytes(2, pbBytes(1, [...pbInt(1, 1 /* FLOAT */), ...pbBytes(2, v.dims.flatMap((d) => pbBytes(1, pbInt(1, d))))]))];
+  const node = [...inputs.flatMap((v) => pbString(1, v.name)), ...outputs.flatMap((v) => pbString(2, v.name)), ...pbString(3, 'node'), ...pbString(4, opType)];
   const graph = [
     ...pbBytes(1, node),
-    ...pbString(2, 'matmul'),
-    ...pbBytes(11, valueInfo('A', [m, k])),
-    ...pbBytes(11, valueInfo('B', [k, n])),
-    ...pbBytes(12, valueInfo('C', [m, n])),
+    ...pbString(2, opType),
+    ...inputs.flatMap((v) => pbBytes(11, valueInfo(v))),
+    ...outputs.flatMap((v) => pbBytes(12, valueInfo(v))),
   ];
-  const model = [...pbInt(1, 8 /* ir_version */), ...pbBytes(8, [...pbString(1, ''), ...pbInt(2, 13)]), ...pbBytes(7, graph)];
+  const model = [...pbInt(1, 8 /* ir_version */), ...pbBytes(8, [...pbString(1, ''), ...pbInt(2, opset)]), ...pbBytes(7, graph)];
   return Uint8Array.from(model);
 }
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | undefined;
-async function ortMatmul(m: number, k: number, n: number): Promise<Runner> {
+
+/** A runner for a one-node graph: session and feeds made once, `session.run` timed. */
+async function ortRunner(model: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Runner> {
   ortModule ??= (await import('onnxruntime-node')) as Ort;
   const ort = ortModule;
-  const session = await ort.InferenceSession.create(matmulModel(m, k, n)); // default threads
-  const feeds = {
-    A: new ort.Tensor('float32', randomArray(m * k, 1), [m, k]),
-    B: new ort.Tensor('float32', randomArray(k * n, 2), [k, n]),
-  };
+  const session = await ort.InferenceSession.create(model); // default threads
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor('float32', f.data, f.dims)]));
   return {
     run: async () => {
-      const out = await session.run(feeds);
-      out.C!.dispose?.();
+      const out = await session.run(tensors);
+      for (const t of Object.values(out)) t.dispose?.();
     },
     dispose: () => void session.release(),
   };
+}
+
+function ortMatmul(m: number, k: number, n: number): Promise<Runner> {
+  const model = oneNodeModel('MatMul', [{ name: 'A', dims: [m, k] }, { name: 'B', dims: [k, n] }], [{ name: 'C', dims: [m, n] }], 13);
+  return ortRunner(model, { A: { data: randomArray(m * k, 1), dims: [m, k] }, B: { data: randomArray(k * n, 2), dims: [k, n] } });
+}
+
+function ortSoftmax(rows: number, cols: number): Promise<Runner> {
+  const model = oneNodeModel('Softmax', [{ name: 'X', dims: [rows, cols] }], [{ name: 'Y', dims: [rows, cols] }], 13); // axis −1
+  return ortRunner(model, { X: { data: randomArray(rows * cols, 3).map((v) => 8 * v), dims: [rows, cols] } });
+}
+
+function ortLayerNorm(rows: number, cols: number): Promise<Runner> {
+  const model = oneNodeModel(
+    'LayerNormalization', // axis −1, epsilon 1e-5
+    [{ name: 'X', dims: [rows, cols] }, { name: 'Scale', dims: [cols] }, { name: 'B', dims: [cols] }],
+    [{ name: 'Y', dims: [rows, cols] }],
+    17,
+  );
+  return ortRunner(model, {
+    X: { data: randomArray(rows * cols, 4), dims: [rows, cols] },
+    Scale: { data: randomArray(cols, 5).map((v) => 1 + v), dims: [cols] },
+    B: { data: randomArray(cols, 6), dims: [cols] },
+  });
+}
+
+function ortGelu(rows: number, cols: number): Promise<Runner> {
+  const model = oneNodeModel('Gelu', [{ name: 'X', dims: [rows, cols] }], [{ name: 'Y', dims: [rows, cols] }], 20); // exact (erf)
+  return ortRunner(model, { X: { data: randomArray(rows * cols, 7).map((v) => 8 * v), dims: [rows, cols] } });
 }
 
 // @tensorflow/tfjs-backend-wasm (SIMD; single-threaded under Node).
@@ -164,8 +277,25 @@ function matmulCase(m: number, k: number, n: number): BenchCase {
     flops: 2 * m * k * n,
     systems: {
       'heed-cpu': () => heedMatmul(m, k, n),
+      'heed-cpu-gemm': () => heedGemm(m, k, n),
       'onnxruntime-node': () => ortMatmul(m, k, n),
       'tfjs-wasm': () => tfjsMatmul(m, k, n),
+    },
+  };
+}
+
+type RowBench = (rows: number, cols: number) => Promise<Runner>;
+
+function rowCase(bench: string, rows: number, cols: number, heedRun: RowBench, jsRun: RowBench, ortRun: RowBench): BenchCase {
+  return {
+    bench,
+    shape: `${rows}x${cols}`,
+    flops: 0,
+    elements: rows * cols,
+    systems: {
+      'heed-cpu': () => heedRun(rows, cols),
+      'heed-cpu-js': () => jsRun(rows, cols),
+      'onnxruntime-node': () => ortRun(rows, cols),
     },
   };
 }
@@ -175,7 +305,9 @@ const cases: BenchCase[] = [
   matmulCase(512, 512, 512),
   matmulCase(1024, 1024, 1024),
   matmulCase(128, 768, 3072),
-  // Later: softmax / layernorm cases through the backend's public API go here.
+  rowCase('softmax', 128, 768, heedSoftmax, jsSoftmax, ortSoftmax),
+  rowCase('layernorm', 128, 768, heedLayerNorm, jsLayerNorm, ortLayerNorm),
+  rowCase('gelu', 128, 768, heedGelu, jsGelu, ortGelu),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -199,7 +331,10 @@ interface Result {
   system: string;
   shape: string;
   median_ms: number;
-  gflops: number;
+  /** GFLOP/s (matmul); null for the row kernels, which report `melem_per_s`. */
+  gflops: number | null;
+  /** Millions of input elements per second (softmax, layer norm, GELU). */
+  melem_per_s?: number;
 }
 
 async function runCase(c: BenchCase): Promise<Result[]> {
@@ -230,41 +365,47 @@ async function runCase(c: BenchCase): Promise<Result[]> {
   for (const r of runners) r.dispose?.();
   return names.map((system, s) => {
     const ms = median(times[s]!);
-    return {
+    const r: Result = {
       bench: c.bench,
       system,
       shape: c.shape,
       median_ms: Number(ms.toFixed(3)),
-      gflops: Number((c.flops / ms / 1e6).toFixed(2)),
+      gflops: c.flops ? Number((c.flops / ms / 1e6).toFixed(2)) : null,
     };
+    if (!c.flops && c.elements) r.melem_per_s = Number((c.elements / ms / 1e3).toFixed(1));
+    return r;
   });
 }
 
 const results: Result[] = [];
 for (const c of cases) {
-  if (only && !c.shape.includes(only)) continue;
+  if (only && !c.shape.includes(only) && !c.bench.includes(only)) continue;
   for (const r of await runCase(c)) {
     results.push(r);
     console.log(JSON.stringify(r));
   }
 }
 
-const at = (system: string, shape: string): number | undefined =>
-  results.find((r) => r.system === system && r.shape === shape)?.gflops;
-const big = '1024x1024x1024';
-const heed = at('heed-cpu', big);
-const ratio = (peer: string): number | null => {
-  const p = at(peer, big);
-  return heed !== undefined && p ? Number((heed / p).toFixed(3)) : null;
+/** heed-cpu's throughput over `peer`'s (= peer time / heed time) in one case; null if missing. */
+const ratio = (bench: string, shape: string, peer: string): number | null => {
+  const ms = (system: string): number | undefined => results.find((r) => r.bench === bench && r.system === system && r.shape === shape)?.median_ms;
+  const h = ms('heed-cpu'), p = ms(peer);
+  return h && p ? Number((p / h).toFixed(3)) : null;
 };
+const backend = heedApp?.engine.backend;
+const info = backend instanceof CpuBackend ? backend.info : engine?.info;
 console.log(
   JSON.stringify({
     bench: 'matmul',
     summary: true,
-    heed_kernel: engine?.info.kernel,
-    heed_threads: engine?.info.threads,
-    ratio_vs_onnxruntime_1024: ratio('onnxruntime-node'),
-    ratio_vs_tfjs_wasm_1024: ratio('tfjs-wasm'),
+    heed_kernel: info?.kernel,
+    heed_threads: info?.threads,
+    ratio_vs_onnxruntime_1024: ratio('matmul', '1024x1024x1024', 'onnxruntime-node'),
+    ratio_vs_tfjs_wasm_1024: ratio('matmul', '1024x1024x1024', 'tfjs-wasm'),
+    ratio_vs_onnxruntime_softmax_128x768: ratio('softmax', '128x768', 'onnxruntime-node'),
+    ratio_vs_onnxruntime_layernorm_128x768: ratio('layernorm', '128x768', 'onnxruntime-node'),
+    ratio_vs_onnxruntime_gelu_128x768: ratio('gelu', '128x768', 'onnxruntime-node'),
   }),
 );
+heedApp?.dispose();
 engine?.dispose();

@@ -129,6 +129,7 @@ export class GemmEngine {
       try {
         const memory = new api.Memory({ initial: Math.ceil(CTL_BYTES / PAGE), maximum: GEMM_WASM_MAX_PAGES, shared: true });
         const instance = new api.Instance(selected.module, { env: { memory } });
+        (instance.exports as GemmExports).initConstants();
         const threads = threadsSupported() ? requested : 1;
         return new GemmEngine(selected.kind, threads, selected.module, memory, instance.exports as GemmExports);
       } catch {

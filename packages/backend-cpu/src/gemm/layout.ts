@@ -11,7 +11,10 @@ export const NR = 8;
 
 /** Byte address of the control block in the shared memory. */
 export const CTL_ADDR = 0;
-/** Bytes reserved at the bottom of memory for the control block. */
+/**
+ * Bytes reserved at the bottom of memory for the control block: i32 slots below 512, the
+ * row kernels' constant table (written by the module's initConstants) from 512 on.
+ */
 export const CTL_BYTES = 1024;
 
 /** i32 slot indices of the control block. */

@@ -22,6 +22,7 @@ export interface GemmExports {
   gemmTile(aPack: number, bPack: number, c: number, ldc: number, k: number, p0: number, p1: number, q0: number, q1: number, kc: number): void;
   packA(src: number, rs: number, cs: number, m: number, k: number, dst: number, p0: number, p1: number): void;
   packB(src: number, rs: number, cs: number, k: number, n: number, dst: number, q0: number, q1: number): void;
+  initConstants(): void;
   rowOp(op: number, x: number, y: number, r0: number, r1: number, cols: number, count: number, gamma: number, beta: number, eps: number): void;
 }
 
