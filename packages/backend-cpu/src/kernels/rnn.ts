@@ -27,14 +27,16 @@ export function lstmCell(
   const gh = project(gemm, h, r, batch, hidden, g4);
   const h2 = new Float32Array(batch * hidden);
   const c2 = new Float32Array(batch * hidden);
+  // Plain index arithmetic (no per-element closures: transpilers wrap each closure
+  // creation in a helper call, which dominated this loop).
   for (let bi = 0; bi < batch; bi++) {
     const row = bi * g4;
     for (let j = 0; j < hidden; j++) {
-      const gate = (q: number): number => gx[row + q * hidden + j]! + gh[row + q * hidden + j]! + bias[q * hidden + j]!;
-      const ig = sigmoid(gate(0));
-      const fg = sigmoid(gate(1));
-      const gg = Math.tanh(gate(2));
-      const og = sigmoid(gate(3));
+      const gi = row + j;
+      const ig = sigmoid(gx[gi]! + gh[gi]! + bias[j]!);
+      const fg = sigmoid(gx[gi + hidden]! + gh[gi + hidden]! + bias[hidden + j]!);
+      const gg = Math.tanh(gx[gi + 2 * hidden]! + gh[gi + 2 * hidden]! + bias[2 * hidden + j]!);
+      const og = sigmoid(gx[gi + 3 * hidden]! + gh[gi + 3 * hidden]! + bias[3 * hidden + j]!);
       const cNew = fg * c[bi * hidden + j]! + ig * gg;
       c2[bi * hidden + j] = cNew;
       h2[bi * hidden + j] = og * Math.tanh(cNew);
