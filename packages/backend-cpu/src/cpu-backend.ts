@@ -25,6 +25,7 @@ import { concat, pad, slice, transpose } from './kernels/movement.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { attention } from './kernels/attention.js';
 import { gruCell, lstmCell } from './kernels/rnn.js';
+import { gruCellBackward, lstmCellBackward } from './kernels/rnn-backward.js';
 
 /** CPU storage: the host array itself is the data handle. */
 class CpuData {
@@ -223,6 +224,39 @@ export class CpuBackend implements Backend {
     const hidden = h.shape[1]!;
     const [h2, c2] = lstmCell(this.gemm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), batch, input, hidden);
     return [this.out(h2, [batch, hidden], 'float32'), this.out(c2, [batch, hidden], 'float32')];
+  }
+
+  lstmCellBackward(
+    x: TensorInfo,
+    h: TensorInfo,
+    c: TensorInfo,
+    w: TensorInfo,
+    r: TensorInfo,
+    bias: TensorInfo,
+    dh2: TensorInfo,
+    dc2: TensorInfo,
+  ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo] {
+    const [batch, input] = x.shape as [number, number];
+    const hidden = h.shape[1]!;
+    const g = lstmCellBackward(this.gemm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), this.f32(dh2), this.f32(dc2), batch, input, hidden);
+    const shapes = [x.shape, h.shape, c.shape, w.shape, r.shape, bias.shape];
+    return g.map((v, i) => this.out(v, shapes[i]!, 'float32')) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  }
+
+  gruCellBackward(
+    x: TensorInfo,
+    h: TensorInfo,
+    w: TensorInfo,
+    r: TensorInfo,
+    bw: TensorInfo,
+    br: TensorInfo,
+    dh2: TensorInfo,
+  ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo] {
+    const [batch, input] = x.shape as [number, number];
+    const hidden = h.shape[1]!;
+    const g = gruCellBackward(this.gemm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), this.f32(dh2), batch, input, hidden);
+    const shapes = [x.shape, h.shape, w.shape, r.shape, bw.shape, br.shape];
+    return g.map((v, i) => this.out(v, shapes[i]!, 'float32')) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   }
 
   gruCell(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo {

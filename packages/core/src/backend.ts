@@ -157,6 +157,31 @@ export interface FusedKernels {
    * gate order z (update), r (reset), n (candidate). Returns h'.
    */
   gruCell?(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo;
+  /**
+   * The gradient of `lstmCell` (same inputs, plus the output gradients dh' and dc'):
+   * returns [dx, dh, dc, dw, dr, dbias]. Recurrent training spends most of its time here,
+   * so one gate pass plus four matmuls replaces differentiating the composite.
+   */
+  lstmCellBackward?(
+    x: TensorInfo,
+    h: TensorInfo,
+    c: TensorInfo,
+    w: TensorInfo,
+    r: TensorInfo,
+    bias: TensorInfo,
+    dh2: TensorInfo,
+    dc2: TensorInfo,
+  ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  /** The gradient of `gruCell` given dh': returns [dx, dh, dw, dr, dbw, dbr]. */
+  gruCellBackward?(
+    x: TensorInfo,
+    h: TensorInfo,
+    w: TensorInfo,
+    r: TensorInfo,
+    bw: TensorInfo,
+    br: TensorInfo,
+    dh2: TensorInfo,
+  ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   /** Per-row cross-entropy of logits [n, classes] against int32 labels [n]; output [n]. */
   crossEntropy?(logits: TensorInfo, labels: TensorInfo): TensorInfo;
   /**
@@ -184,7 +209,7 @@ export interface AdamStepArgs {
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */
-export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'crossEntropy', 'adamStep'] as const;
+export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'crossEntropy', 'adamStep'] as const;
 
 /** The name of a fused kernel. */
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];

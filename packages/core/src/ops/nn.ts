@@ -364,7 +364,13 @@ export function lstmCell(x: Tensor, h: Tensor, c: Tensor, w: Tensor, r: Tensor, 
     name: 'lstmCell',
     inputs: [x, h, c, w, r, bias],
     forward: (be) => fusedOrComposite(be, be.lstmCell && ((b) => b.lstmCell!(x, h, c, w, r, bias)), () => lstmComposite(x, h, c, w, r, bias), x.engine),
-    backward: (dys, saved) => vjp2((...a) => lstmComposite(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), [...saved.inputs], dys),
+    backward: (dys, saved) => {
+      const s = saved.inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      if (x.engine.backend.lstmCellBackward) {
+        return x.engine.run({ name: 'lstmCellBackward', inputs: [...s, dys[0]!, dys[1]!], forward: (b) => b.lstmCellBackward!(...s, dys[0]!, dys[1]!) });
+      }
+      return vjp2((...a) => lstmComposite(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), [...s], dys);
+    },
   }) as [Tensor, Tensor];
   return [h2, c2];
 }
@@ -393,7 +399,13 @@ export function gruCell(x: Tensor, h: Tensor, w: Tensor, r: Tensor, bw: Tensor, 
     name: 'gruCell',
     inputs: [x, h, w, r, bw, br],
     forward: (be) => fusedOrComposite(be, be.gruCell && ((b) => b.gruCell!(x, h, w, r, bw, br)), () => gruComposite(x, h, w, r, bw, br), x.engine),
-    backward: (dys, saved) => vjp((...a) => gruComposite(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), [...saved.inputs], dys[0]!),
+    backward: (dys, saved) => {
+      const s = saved.inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      if (x.engine.backend.gruCellBackward) {
+        return x.engine.run({ name: 'gruCellBackward', inputs: [...s, dys[0]!], forward: (b) => b.gruCellBackward!(...s, dys[0]!) });
+      }
+      return vjp((...a) => gruComposite(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), [...s], dys[0]!);
+    },
   });
 }
 
