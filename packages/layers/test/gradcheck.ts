@@ -4,7 +4,8 @@ import { Rng, mul, randomUniform, sum, tensor, valueAndGradsOf, type Tensor, typ
 /**
  * Finite-difference check of autograd through a layer: L = Σ f(xs)·w with fixed random w;
  * compares the gradient of L with respect to each float input and each parameter against
- * central differences in float32 (eps 1e-2), on up to `perTensor` elements of each.
+ * central differences in float32 (eps 1e-2), on up to `perTensor` elements of each. Reads
+ * are async, so it runs on every backend (WebGPU has no synchronous read).
  */
 export async function gradCheckLayer(f: (...xs: Tensor[]) => Tensor, xs: Tensor[], params: readonly Variable[], options: { perTensor?: number; seed?: number } = {}): Promise<void> {
   const rng = new Rng(options.seed ?? 7);
@@ -15,9 +16,9 @@ export async function gradCheckLayer(f: (...xs: Tensor[]) => Tensor, xs: Tensor[
   const sources: Tensor[] = [...xs, ...params];
   const { value, grads } = valueAndGradsOf(() => loss(...xs), sources);
   value.dispose();
-  const evalLoss = (args: Tensor[]): number => {
+  const evalLoss = async (args: Tensor[]): Promise<number> => {
     const y = loss(...args);
-    const v = y.dataSync()[0]!;
+    const v = (await y.data())[0]!;
     y.dispose();
     return v;
   };
@@ -25,24 +26,24 @@ export async function gradCheckLayer(f: (...xs: Tensor[]) => Tensor, xs: Tensor[
   const per = options.perTensor ?? 4;
   for (let s = 0; s < sources.length; s++) {
     const src = sources[s]!;
-    const base = Float32Array.from(src.dataSync());
-    const analytic = grads[s]!.dataSync();
+    const base = Float32Array.from(await src.data());
+    const analytic = await grads[s]!.data();
     const picks = new Set<number>();
     while (picks.size < Math.min(per, base.length)) picks.add(rng.int(base.length));
     for (const j of picks) {
-      const at = (delta: number): number => {
+      const at = async (delta: number): Promise<number> => {
         const v = Float32Array.from(base);
         v[j]! += delta;
         const t = tensor(v, [...src.shape], 'float32');
         try {
-          if (s < xs.length) return evalLoss(xs.map((x, i) => (i === s ? t : x)));
+          if (s < xs.length) return await evalLoss(xs.map((x, i) => (i === s ? t : x)));
           (src as Variable).assign(t);
-          return evalLoss(xs);
+          return await evalLoss(xs);
         } finally {
           t.dispose();
         }
       };
-      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
       if (s >= xs.length) {
         const restore = tensor(base, [...src.shape], 'float32');
         (src as Variable).assign(restore);

@@ -1,15 +1,9 @@
 /** RNN, LSTM and GRU against onnxruntime-node's RNN/LSTM/GRU ops on the same weights. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomNormal, transpose, type Heed } from '@heed/core';
+import { describe, expect, it } from 'vitest';
+import { randomNormal, transpose } from '@heed/core';
 import { f32, i32, runOnnxOp, toNumbers, type OracleTensor } from '@heed/onnx-oracle';
 import { GRU, LSTM, RNN, type RecurrentLayer } from '../src/index.js';
-import { cpuHeed, relError, vals } from './helpers.js';
-
-let heed: Heed;
-beforeAll(async () => {
-  heed = await cpuHeed();
-});
-afterAll(() => heed.dispose());
+import { forEachBackend, relError, vals } from './helpers.js';
 
 const T = 5;
 const B = 3;
@@ -49,18 +43,18 @@ async function onnxLayer(
   const gates = spec.order.length;
   const D = layer.numDirections;
   const sd = layer.stateDict();
-  const get = (name: string, d: number): number[] => vals(sd.get(`${name}_l${l}${d === 1 ? '_reverse' : ''}`)!);
+  const get = (name: string, d: number): Promise<number[]> => vals(sd.get(`${name}_l${l}${d === 1 ? '_reverse' : ''}`)!);
   const W: number[] = [];
   const R: number[] = [];
   const Bias: number[] = [];
   const P: number[] = [];
   const peephole = sd.has(`weight_peephole_l${l}`);
   for (let d = 0; d < D; d++) {
-    W.push(...reorderRows(get('weight_ih', d), gates, spec.order));
-    R.push(...reorderRows(get('weight_hh', d), gates, spec.order));
-    Bias.push(...reorderRows(get('bias_ih', d), gates, spec.order), ...reorderRows(get('bias_hh', d), gates, spec.order));
+    W.push(...reorderRows(await get('weight_ih', d), gates, spec.order));
+    R.push(...reorderRows(await get('weight_hh', d), gates, spec.order));
+    Bias.push(...reorderRows(await get('bias_ih', d), gates, spec.order), ...reorderRows(await get('bias_hh', d), gates, spec.order));
     if (peephole) {
-      const p = get('weight_peephole', d); // rows i, f, o → ONNX i, o, f
+      const p = await get('weight_peephole', d); // rows i, f, o → ONNX i, o, f
       P.push(...p.slice(0, H), ...p.slice(2 * H, 3 * H), ...p.slice(H, 2 * H));
     }
   }
@@ -90,8 +84,6 @@ interface Case {
   attrs?: Record<string, number | string | string[]>;
 }
 
-const results: Record<string, number> = {};
-
 const cases: Case[] = [
   { name: 'RNN tanh, forward, lengths', make: () => new RNN(I, H, { seed: 1 }), lengths: LENGTHS, attrs: { activations: ['Tanh'] } },
   { name: 'RNN relu, bidirectional, initial state, lengths', make: () => new RNN(I, H, { seed: 2, nonlinearity: 'relu', bidirectional: true }), lengths: LENGTHS, initial: true, attrs: { activations: ['Relu', 'Relu'] } },
@@ -104,60 +96,63 @@ const cases: Case[] = [
   { name: 'GRU linear_before_reset, 2 layers, lengths', make: () => new GRU(I, H, { seed: 9, numLayers: 2 }), lengths: LENGTHS, attrs: { linear_before_reset: 1 } },
 ];
 
-describe('recurrent layers equal onnxruntime-node (relative error ≤ 1e-5)', () => {
-  for (const c of cases) {
-    it(c.name, async () => {
-      const layer = c.make();
-      const D = layer.numDirections;
-      const L = layer.numLayers;
-      const x = randomNormal([T, B, I], 0, 1, { seed: 11 });
-      const h0 = c.initial ? randomNormal([L * D, B, H], 0, 0.5, { seed: 12 }) : undefined;
-      const c0 = c.initial && layer.kind === 'lstm' ? randomNormal([L * D, B, H], 0, 0.5, { seed: 13 }) : undefined;
-      const ours = (layer as LSTM).forward(x, { ...(h0 && { h0 }), ...(c0 && { c0 }), ...(c.lengths && { lengths: c.lengths }) });
-      let input = vals(x);
-      let inSize = I;
-      const refH: number[] = [];
-      const refC: number[] = [];
-      const per = D * B * H;
-      for (let l = 0; l < L; l++) {
-        const r = await onnxLayer(layer, l, input, inSize, {
-          ...(h0 && { h0: vals(h0).slice(l * per, (l + 1) * per) }),
-          ...(c0 && { c0: vals(c0).slice(l * per, (l + 1) * per) }),
-          ...(c.lengths && { lengths: c.lengths }),
-          ...(c.attrs && { attrs: c.attrs }),
-        });
-        input = r.y;
-        inSize = D * H;
-        refH.push(...r.yh);
-        if (r.yc) refC.push(...r.yc);
-      }
-      const errY = relError(vals(ours.output), input);
-      const errH = relError(vals(ours.h), refH);
-      const errC = ours.c ? relError(vals(ours.c), refC) : 0;
-      results[c.name] = Math.max(errY, errH, errC);
-      console.log(`[onnx parity] ${c.name}: output ${errY.toExponential(2)}, h ${errH.toExponential(2)}${ours.c ? `, c ${errC.toExponential(2)}` : ''}`);
-      expect(errY).toBeLessThanOrEqual(1e-5);
-      expect(errH).toBeLessThanOrEqual(1e-5);
-      expect(errC).toBeLessThanOrEqual(1e-5);
-      // Padding never leaks: outputs past each length are exactly zero.
-      if (c.lengths) {
-        const y = vals(ours.output);
-        const w = D * H;
-        for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t >= c.lengths[b]!) expect(y.slice((t * B + b) * w, (t * B + b + 1) * w).every((v) => v === 0)).toBe(true);
-      }
-      layer.dispose();
-    });
-  }
+forEachBackend((backend) => {
+  describe('recurrent layers equal onnxruntime-node (relative error ≤ 1e-5)', () => {
+    for (const c of cases) {
+      it(c.name, async () => {
+        const layer = c.make();
+        const D = layer.numDirections;
+        const L = layer.numLayers;
+        const x = randomNormal([T, B, I], 0, 1, { seed: 11 });
+        const h0 = c.initial ? randomNormal([L * D, B, H], 0, 0.5, { seed: 12 }) : undefined;
+        const c0 = c.initial && layer.kind === 'lstm' ? randomNormal([L * D, B, H], 0, 0.5, { seed: 13 }) : undefined;
+        const ours = (layer as LSTM).forward(x, { ...(h0 && { h0 }), ...(c0 && { c0 }), ...(c.lengths && { lengths: c.lengths }) });
+        let input = await vals(x);
+        let inSize = I;
+        const refH: number[] = [];
+        const refC: number[] = [];
+        const per = D * B * H;
+        const h0v = h0 && (await vals(h0));
+        const c0v = c0 && (await vals(c0));
+        for (let l = 0; l < L; l++) {
+          const r = await onnxLayer(layer, l, input, inSize, {
+            ...(h0v && { h0: h0v.slice(l * per, (l + 1) * per) }),
+            ...(c0v && { c0: c0v.slice(l * per, (l + 1) * per) }),
+            ...(c.lengths && { lengths: c.lengths }),
+            ...(c.attrs && { attrs: c.attrs }),
+          });
+          input = r.y;
+          inSize = D * H;
+          refH.push(...r.yh);
+          if (r.yc) refC.push(...r.yc);
+        }
+        const y = await vals(ours.output);
+        const errY = relError(y, input);
+        const errH = relError(await vals(ours.h), refH);
+        const errC = ours.c ? relError(await vals(ours.c), refC) : 0;
+        console.log(`[onnx parity, ${backend}] ${c.name}: output ${errY.toExponential(2)}, h ${errH.toExponential(2)}${ours.c ? `, c ${errC.toExponential(2)}` : ''}`);
+        expect(errY).toBeLessThanOrEqual(1e-5);
+        expect(errH).toBeLessThanOrEqual(1e-5);
+        expect(errC).toBeLessThanOrEqual(1e-5);
+        // Padding never leaks: outputs past each length are exactly zero.
+        if (c.lengths) {
+          const w = D * H;
+          for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t >= c.lengths[b]!) expect(y.slice((t * B + b) * w, (t * B + b + 1) * w).every((v) => v === 0)).toBe(true);
+        }
+        layer.dispose();
+      });
+    }
 
-  it('batchFirst gives the transposed result of time-major', () => {
-    const a = new LSTM(I, H, { seed: 21, bidirectional: true });
-    const b = new LSTM(I, H, { seed: 21, bidirectional: true, batchFirst: true });
-    const x = randomNormal([T, B, I], 0, 1, { seed: 22 });
-    const ya = a.forward(x, { lengths: LENGTHS });
-    const yb = b.forward(transpose(x, [1, 0, 2]), { lengths: LENGTHS });
-    expect(vals(transpose(yb.output, [1, 0, 2]))).toEqual(vals(ya.output));
-    expect(vals(yb.h)).toEqual(vals(ya.h));
-    a.dispose();
-    b.dispose();
+    it('batchFirst gives the transposed result of time-major', async () => {
+      const a = new LSTM(I, H, { seed: 21, bidirectional: true });
+      const b = new LSTM(I, H, { seed: 21, bidirectional: true, batchFirst: true });
+      const x = randomNormal([T, B, I], 0, 1, { seed: 22 });
+      const ya = a.forward(x, { lengths: LENGTHS });
+      const yb = b.forward(transpose(x, [1, 0, 2]), { lengths: LENGTHS });
+      expect(await vals(transpose(yb.output, [1, 0, 2]))).toEqual(await vals(ya.output));
+      expect(await vals(yb.h)).toEqual(await vals(ya.h));
+      a.dispose();
+      b.dispose();
+    });
   });
 });
