@@ -1,0 +1,186 @@
+// Node-API binding of the native sgemm (plain C Node-API, no dependencies).
+//
+// exports.sgemm(batch, m, n, k, a, aOffset, aBatchStride, b, bOffset, bBatchStride,
+//               transA, transB, c, cOffset[, kernel[, threads]])
+//   Float32Arrays a, b, c; offsets and strides in elements; the semantics of SgemmArgs in
+//   src/gemm/types.ts. kernel: "auto" | "avx512" | "avx2" | "scalar" (default "auto");
+//   threads: default hardwareThreads(). Synchronous: returns when C is written.
+// exports.kernels()          -> kernel names this CPU can run, best first
+// exports.hardwareThreads()  -> threads the process may use
+// exports.shutdown()         -> joins the pool's threads (they restart when needed)
+#include <node_api.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "gemm.h"
+
+namespace {
+
+struct Failure {
+  bool range;
+  std::string message;
+};
+
+napi_value throw_failure(napi_env env, const Failure& f) {
+  if (f.range) napi_throw_range_error(env, nullptr, f.message.c_str());
+  else napi_throw_type_error(env, nullptr, f.message.c_str());
+  return nullptr;
+}
+
+bool get_count(napi_env env, napi_value v, const char* name, int64_t* out, Failure* f) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    *f = {false, std::string("sgemm: ") + name + " must be a number"};
+    return false;
+  }
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0) {
+    *f = {true, std::string("sgemm: ") + name + " must be a non-negative integer, got " + std::to_string(d)};
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool get_f32(napi_env env, napi_value v, const char* name, float** data, int64_t* length, Failure* f) {
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* ptr = nullptr;
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, &len, &ptr, nullptr, nullptr) != napi_ok ||
+      type != napi_float32_array) {
+    *f = {false, std::string("sgemm: ") + name + " must be a Float32Array"};
+    return false;
+  }
+  *data = static_cast<float*>(ptr);
+  *length = static_cast<int64_t>(len);
+  return true;
+}
+
+bool get_bool(napi_env env, napi_value v, bool* out) {
+  napi_value coerced;
+  return napi_coerce_to_bool(env, v, &coerced) == napi_ok && napi_get_value_bool(env, coerced, out) == napi_ok;
+}
+
+int parse_kernel(napi_env env, napi_value v, Failure* f, bool* ok) {
+  *ok = true;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return heed::KERNEL_AUTO;
+  char buf[32];
+  size_t len = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) {
+    *f = {false, "sgemm: kernel must be a string"};
+    *ok = false;
+    return 0;
+  }
+  if (std::strcmp(buf, "auto") == 0) return heed::KERNEL_AUTO;
+  for (int id = 0; id < heed::KERNEL_COUNT; ++id) {
+    if (std::strcmp(buf, heed::kernel_name(id)) == 0) {
+      if (!heed::kernel_supported(id)) {
+        *f = {true, std::string("sgemm: kernel ") + buf + " is not supported on this CPU"};
+        *ok = false;
+      }
+      return id;
+    }
+  }
+  *f = {true, std::string("sgemm: unknown kernel ") + buf};
+  *ok = false;
+  return 0;
+}
+
+napi_value Sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 16;
+  napi_value argv[16];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 14) return throw_failure(env, {false, "sgemm: expected at least 14 arguments"});
+  Failure f;
+  int64_t batch, m, n, k, a_off, a_stride, b_off, b_stride, c_off, a_len, b_len, c_len;
+  float *a, *b, *c;
+  bool trans_a, trans_b;
+  if (!get_count(env, argv[0], "batch", &batch, &f) || !get_count(env, argv[1], "m", &m, &f) ||
+      !get_count(env, argv[2], "n", &n, &f) || !get_count(env, argv[3], "k", &k, &f) ||
+      !get_f32(env, argv[4], "a", &a, &a_len, &f) || !get_count(env, argv[5], "aOffset", &a_off, &f) ||
+      !get_count(env, argv[6], "aBatchStride", &a_stride, &f) || !get_f32(env, argv[7], "b", &b, &b_len, &f) ||
+      !get_count(env, argv[8], "bOffset", &b_off, &f) || !get_count(env, argv[9], "bBatchStride", &b_stride, &f) ||
+      !get_bool(env, argv[10], &trans_a) || !get_bool(env, argv[11], &trans_b) ||
+      !get_f32(env, argv[12], "c", &c, &c_len, &f) || !get_count(env, argv[13], "cOffset", &c_off, &f))
+    return throw_failure(env, f);
+  bool ok = true;
+  int kernel = argc > 14 ? parse_kernel(env, argv[14], &f, &ok) : heed::KERNEL_AUTO;
+  if (!ok) return throw_failure(env, f);
+  int64_t threads = heed::hardware_threads();
+  if (argc > 15) {
+    napi_valuetype t;
+    napi_typeof(env, argv[15], &t);
+    if (t != napi_undefined && t != napi_null) {
+      if (!get_count(env, argv[15], "threads", &threads, &f)) return throw_failure(env, f);
+      if (threads < 1) threads = 1;
+      if (threads > 256) threads = 256;
+    }
+  }
+  if (batch == 0 || m == 0 || n == 0) return nullptr;
+  // Bounds (the same checks as the wasm engine), in doubles to avoid overflow.
+  auto need = [&](const char* name, int64_t len, int64_t off, int64_t stride, double size) -> bool {
+    if (size == 0) return true;
+    const double end = static_cast<double>(off) + static_cast<double>(batch - 1) * stride + size;
+    if (end > static_cast<double>(len)) {
+      f = {true, std::string("sgemm: ") + name + " needs " + std::to_string(static_cast<int64_t>(end)) +
+                     " elements (batch " + std::to_string(batch) + ", m " + std::to_string(m) + ", n " +
+                     std::to_string(n) + ", k " + std::to_string(k) + "), has " + std::to_string(len)};
+      return false;
+    }
+    return true;
+  };
+  const double mn = static_cast<double>(m) * n;
+  if (!need("a", a_len, a_off, a_stride, static_cast<double>(m) * k) ||
+      !need("b", b_len, b_off, b_stride, static_cast<double>(k) * n) || !need("c", c_len, c_off, static_cast<int64_t>(mn), mn))
+    return throw_failure(env, f);
+  heed::SgemmCall call{batch, m, n, k, a + a_off, a_stride, b + b_off, b_stride, trans_a, trans_b, c + c_off};
+  try {
+    heed::sgemm(call, kernel, static_cast<int>(threads));
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "sgemm: out of memory");
+  }
+  return nullptr;
+}
+
+napi_value Kernels(napi_env env, napi_callback_info) {
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t idx = 0;
+  for (int id = heed::KERNEL_COUNT - 1; id >= 0; --id) {
+    if (!heed::kernel_supported(id)) continue;
+    napi_value s;
+    napi_create_string_utf8(env, heed::kernel_name(id), NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, idx++, s);
+  }
+  return arr;
+}
+
+napi_value HardwareThreads(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, heed::hardware_threads(), &v);
+  return v;
+}
+
+napi_value Shutdown(napi_env, napi_callback_info) {
+  heed::shutdown_pool();
+  return nullptr;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

@@ -1,0 +1,168 @@
+/**
+ * Optional native GEMM accelerator for Node: a Node-API addon (native/, C++ with AVX-512 /
+ * AVX2+FMA / portable micro-kernels picked at run time, over a persistent thread pool).
+ *
+ * The addon is built by `node packages/backend-cpu/native/build.mjs` (not at install time);
+ * when it is absent, fails to load, or `HEED_NATIVE=0` is set, {@link loadNativeGemm}
+ * returns undefined and callers keep the WebAssembly engine. This module has no static Node
+ * imports: in a browser it loads and reports "no native engine".
+ *
+ * Environment: HEED_NATIVE=0 disables the addon; HEED_NATIVE_KERNEL=avx512|avx2|scalar
+ * forces a micro-kernel; HEED_NATIVE_THREADS=N sets the default thread count;
+ * HEED_NATIVE_PATH=/path/to/heed_gemm.node loads another build.
+ */
+import type { SgemmArgs } from '../gemm/types.js';
+
+/** Micro-kernels of the addon, fastest first. */
+export type NativeKernel = 'avx512' | 'avx2' | 'scalar';
+
+/** Options of {@link loadNativeGemm}. */
+export interface NativeGemmOptions {
+  /** Threads to compute with, the calling thread included. Default: the CPUs this process may use. */
+  threads?: number;
+  /** Micro-kernel; default (or 'auto'): HEED_NATIVE_KERNEL, else the best this CPU runs. */
+  kernel?: NativeKernel | 'auto';
+}
+
+/** Which code path a native engine runs. */
+export interface NativeGemmInfo {
+  /** 'avx512', 'avx2' or 'scalar'. */
+  readonly kernel: string;
+  /** Threads the engine computes with (the calling thread included). */
+  readonly threads: number;
+}
+
+/** Same shape as GemmEngine: a synchronous batched sgemm. */
+export interface NativeGemm {
+  readonly info: NativeGemmInfo;
+  /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
+  ready(): Promise<void>;
+  /** C[b] = op(A[b]) · op(B[b]), see {@link SgemmArgs}. Synchronous; throws RangeError/TypeError on bad arguments. */
+  sgemm(args: SgemmArgs): void;
+  /** Releases the engine; the addon's threads stop when the last engine is disposed. */
+  dispose(): void;
+}
+
+/** The addon's exports (native/src/binding.cc). */
+interface Addon {
+  sgemm(
+    batch: number, m: number, n: number, k: number,
+    a: Float32Array, aOffset: number, aBatchStride: number,
+    b: Float32Array, bOffset: number, bBatchStride: number,
+    transA: boolean, transB: boolean, c: Float32Array, cOffset: number,
+    kernel?: string, threads?: number,
+  ): void;
+  kernels(): string[];
+  hardwareThreads(): number;
+  shutdown(): void;
+}
+
+interface ProcessLike {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+function nodeProcess(): ProcessLike | undefined {
+  const p = (globalThis as { process?: ProcessLike }).process;
+  return p?.versions?.node && typeof p.getBuiltinModule === 'function' ? p : undefined;
+}
+
+const env = (name: string): string | undefined => nodeProcess()?.env?.[name];
+
+/** Where the addon is looked for: HEED_NATIVE_PATH, else native/build/heed_gemm.node of this package. */
+export function nativeGemmPath(): string | undefined {
+  const override = env('HEED_NATIVE_PATH');
+  if (override) return override;
+  const url = nodeProcess()?.getBuiltinModule?.('node:url') as { fileURLToPath(u: string | URL): string } | undefined;
+  if (!url) return undefined;
+  // src/native/index.ts and dist/native/index.js are both two levels below the package root.
+  // (The relative path is joined at run time so that bundlers do not treat it as an asset.)
+  const rel = ['..', '..', 'native', 'build', 'heed_gemm.node'].join('/');
+  return url.fileURLToPath(new URL(rel, import.meta.url));
+}
+
+let addon: Addon | null | undefined; // null: tried and failed
+let loadError: unknown;
+
+function loadAddon(): Addon | undefined {
+  if (addon !== undefined) return addon ?? undefined;
+  addon = null;
+  const proc = nodeProcess();
+  const path = nativeGemmPath();
+  if (!proc || !path) return undefined;
+  try {
+    const fs = proc.getBuiltinModule?.('node:fs') as { existsSync(p: string): boolean } | undefined;
+    if (fs && !fs.existsSync(path)) return undefined;
+    const mod = proc.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+    if (!mod) return undefined;
+    const loaded = mod.createRequire(import.meta.url)(path) as Addon;
+    if (typeof loaded?.sgemm !== 'function' || typeof loaded.kernels !== 'function') return undefined;
+    addon = loaded;
+  } catch (err) {
+    loadError = err; // a stale or foreign binary: fall back
+  }
+  return addon ?? undefined;
+}
+
+/** Why the addon did not load (for diagnostics), if it failed with an error. */
+export function nativeGemmLoadError(): unknown {
+  return loadError;
+}
+
+/** The micro-kernels the addon can run on this CPU, best first; [] without the addon or with HEED_NATIVE=0. */
+export function nativeKernels(): NativeKernel[] {
+  if (env('HEED_NATIVE') === '0') return [];
+  return (loadAddon()?.kernels() ?? []) as NativeKernel[];
+}
+
+let live = 0;
+
+class NativeGemmImpl implements NativeGemm {
+  readonly info: NativeGemmInfo;
+  private disposed = false;
+
+  constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
+    this.info = { kernel, threads };
+    live++;
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  sgemm(x: SgemmArgs): void {
+    if (this.disposed) throw new Error('NativeGemm: used after dispose()');
+    this.lib.sgemm(
+      x.batch, x.m, x.n, x.k,
+      x.a, x.aOffset, x.aBatchStride,
+      x.b, x.bOffset, x.bBatchStride,
+      x.transA, x.transB, x.c, x.cOffset,
+      this.info.kernel, this.info.threads,
+    );
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (--live === 0) this.lib.shutdown();
+  }
+}
+
+/**
+ * A native sgemm engine, or undefined when there is none: not Node, the addon not built or
+ * not loadable, HEED_NATIVE=0, or the requested kernel not supported by this CPU.
+ */
+export function loadNativeGemm(options: NativeGemmOptions = {}): NativeGemm | undefined {
+  if (env('HEED_NATIVE') === '0') return undefined;
+  const lib = loadAddon();
+  if (!lib) return undefined;
+  const supported = lib.kernels() as NativeKernel[];
+  let kernel = options.kernel && options.kernel !== 'auto' ? options.kernel : (env('HEED_NATIVE_KERNEL') as NativeKernel | undefined);
+  if (!kernel || (kernel as string) === 'auto') kernel = supported[0];
+  if (!kernel || !supported.includes(kernel)) return undefined;
+  const envThreads = Number(env('HEED_NATIVE_THREADS'));
+  let threads = options.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : lib.hardwareThreads());
+  threads = Math.max(1, Math.min(256, Math.floor(threads)));
+  return new NativeGemmImpl(lib, kernel, threads);
+}
