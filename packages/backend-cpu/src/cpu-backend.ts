@@ -104,7 +104,10 @@ export class CpuBackend implements Backend {
   // ---- primitives -----------------------------------------------------------------
 
   unary(op: UnaryOp, x: TensorInfo): TensorInfo {
-    return this.out(ew.unary(op, this.get(x.dataId), x.dtype), x.shape, x.dtype);
+    const values = this.get(x.dataId);
+    // exp/sigmoid/tanh on the SIMD kernels once there is enough work to pay for the copy.
+    const simd = x.dtype === 'float32' && values.length >= 1024 ? fast.unaryF32Wasm(this.gemm, op, values as Float32Array) : undefined;
+    return this.out(simd ?? ew.unary(op, values, x.dtype), x.shape, x.dtype);
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo): TensorInfo {
