@@ -41,6 +41,12 @@ if (run(pnpm, [...pnpmPrefix, 'install', '--frozen-lockfile', '--reporter=silent
   process.exit(1);
 }
 
+// Optional native gemm accelerator (AVX-512/AVX2, Node only). It is a no-op when up to date;
+// when no compiler is available the CPU backend uses its WebAssembly engine instead.
+if (run(process.execPath, [join(root, 'packages/backend-cpu/native/build.mjs'), '--quiet']) !== 0) {
+  console.error('[bootstrap] native gemm not built; the CPU backend will use WebAssembly');
+}
+
 const task = process.argv[2];
 if (task === 'demo') {
   process.exit(run(pnpm, [...pnpmPrefix, '--filter', '@heed/example-sentiment', 'start']));

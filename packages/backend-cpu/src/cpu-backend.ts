@@ -15,7 +15,8 @@ import {
   type TypedArray,
   type UnaryOp,
 } from '@heed/core';
-import { GemmEngine } from './gemm/index.js';
+import { GemmEngine, type Sgemm } from './gemm/index.js';
+import { loadNativeGemm } from './native/index.js';
 import * as ew from './kernels/elementwise.js';
 import * as fused from './kernels/fused.js';
 import * as fast from './kernels/fused-wasm.js';
@@ -36,27 +37,39 @@ class CpuData {
 export interface CpuBackendOptions {
   /** Threads for matmul and the kernels built on it (default: all cores). */
   threads?: number;
+  /**
+   * Use the native AVX-512/AVX2 gemm addon for matrix products when it is built and loads
+   * (Node only; default true). The WebAssembly engine is used otherwise, and always for
+   * the row kernels.
+   */
+  native?: boolean;
 }
 
 /**
  * The CPU backend: host typed arrays as storage, JS kernels for movement and
- * elementwise work, and a WebAssembly SIMD gemm over a worker pool for matmul,
- * attention and recurrent cells.
+ * elementwise work, WebAssembly SIMD row kernels (softmax, layer norm, GELU, exp…) and
+ * a gemm for matmul, attention and recurrent cells: the native addon in Node when built,
+ * else WebAssembly SIMD over a worker pool.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
+  /** The WebAssembly engine: row kernels, and matrix products when there is no native addon. */
   private readonly gemm: GemmEngine;
+  /** What multiplies matrices: the native addon when available, else `gemm`. */
+  private readonly mm: Sgemm & { dispose(): void };
   private buffers = 0;
   private bytes = 0;
   private disposed = false;
 
   constructor(options: CpuBackendOptions = {}) {
     this.gemm = GemmEngine.create({ threads: options.threads });
+    const native = options.native === false ? undefined : loadNativeGemm({ threads: options.threads });
+    this.mm = native ?? this.gemm;
   }
 
-  /** Which gemm kernel and how many threads are in use. */
+  /** Which gemm kernel (e.g. "native-avx512", "relaxed") and how many threads are in use. */
   get info(): { kernel: string; threads: number } {
-    return this.gemm.info;
+    return this.mm === this.gemm ? this.gemm.info : { kernel: `native-${this.mm.info.kernel}`, threads: this.mm.info.threads };
   }
 
   // ---- storage ----------------------------------------------------------------------
@@ -98,6 +111,7 @@ export class CpuBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.mm !== this.gemm) this.mm.dispose();
     this.gemm.dispose();
   }
 
@@ -136,7 +150,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): TensorInfo {
-    const r = matmul(this.gemm, this.get(a.dataId) as Float32Array, a.shape, this.get(b.dataId) as Float32Array, b.shape, transA, transB);
+    const r = matmul(this.mm, this.get(a.dataId) as Float32Array, a.shape, this.get(b.dataId) as Float32Array, b.shape, transA, transB);
     return this.out(r.values, r.shape, 'float32');
   }
 
@@ -207,7 +221,7 @@ export class CpuBackend implements Backend {
   }
 
   attention(args: AttentionArgs): TensorInfo {
-    const values = attention(this.gemm, {
+    const values = attention(this.mm, {
       q: this.f32(args.q),
       k: this.f32(args.k),
       v: this.f32(args.v),
@@ -225,7 +239,7 @@ export class CpuBackend implements Backend {
   lstmCell(x: TensorInfo, h: TensorInfo, c: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): [TensorInfo, TensorInfo] {
     const [batch, input] = x.shape as [number, number];
     const hidden = h.shape[1]!;
-    const [h2, c2] = lstmCell(this.gemm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), batch, input, hidden);
+    const [h2, c2] = lstmCell(this.mm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), batch, input, hidden);
     return [this.out(h2, [batch, hidden], 'float32'), this.out(c2, [batch, hidden], 'float32')];
   }
 
@@ -241,7 +255,7 @@ export class CpuBackend implements Backend {
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo] {
     const [batch, input] = x.shape as [number, number];
     const hidden = h.shape[1]!;
-    const g = lstmCellBackward(this.gemm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), this.f32(dh2), this.f32(dc2), batch, input, hidden);
+    const g = lstmCellBackward(this.mm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), this.f32(dh2), this.f32(dc2), batch, input, hidden);
     const shapes = [x.shape, h.shape, c.shape, w.shape, r.shape, bias.shape];
     return g.map((v, i) => this.out(v, shapes[i]!, 'float32')) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   }
@@ -257,7 +271,7 @@ export class CpuBackend implements Backend {
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo] {
     const [batch, input] = x.shape as [number, number];
     const hidden = h.shape[1]!;
-    const g = gruCellBackward(this.gemm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), this.f32(dh2), batch, input, hidden);
+    const g = gruCellBackward(this.mm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), this.f32(dh2), batch, input, hidden);
     const shapes = [x.shape, h.shape, w.shape, r.shape, bw.shape, br.shape];
     return g.map((v, i) => this.out(v, shapes[i]!, 'float32')) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   }
@@ -265,7 +279,7 @@ export class CpuBackend implements Backend {
   gruCell(x: TensorInfo, h: TensorInfo, w: TensorInfo, r: TensorInfo, bw: TensorInfo, br: TensorInfo): TensorInfo {
     const [batch, input] = x.shape as [number, number];
     const hidden = h.shape[1]!;
-    return this.out(gruCell(this.gemm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), batch, input, hidden), [batch, hidden], 'float32');
+    return this.out(gruCell(this.mm, this.f32(x), this.f32(h), this.f32(w), this.f32(r), this.f32(bw), this.f32(br), batch, input, hidden), [batch, hidden], 'float32');
   }
 }
 

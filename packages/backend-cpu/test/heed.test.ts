@@ -58,7 +58,10 @@ describe('createHeed', () => {
 
   it('the CPU backend reports its gemm kernel', () => {
     const be = new CpuBackend({ threads: 1 });
-    expect(be.info.kernel).toMatch(/simd|relaxed|js/);
+    expect(be.info.kernel).toMatch(/simd|relaxed|js|native/);
+    const wasmOnly = new CpuBackend({ threads: 1, native: false });
+    expect(wasmOnly.info.kernel).not.toMatch(/native/);
+    wasmOnly.dispose();
     be.dispose();
   });
 });

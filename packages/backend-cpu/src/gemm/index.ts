@@ -3,6 +3,6 @@
  * WebAssembly SIMD (relaxed-SIMD FMA where available) over a pool of worker threads.
  */
 export { GemmEngine } from './engine.js';
-export type { GemmEngineInfo, GemmEngineOptions, RowKernelParams, SgemmArgs } from './types.js';
+export type { GemmEngineInfo, GemmEngineOptions, RowKernelParams, Sgemm, SgemmArgs } from './types.js';
 export { RowOp, type RowOpCode } from './layout.js';
 export type { KernelKind } from './kernel-select.js';

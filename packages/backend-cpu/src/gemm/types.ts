@@ -54,3 +54,9 @@ export interface RowKernelParams {
   beta: Float32Array;
   eps: number;
 }
+
+/** Anything that runs a synchronous batched sgemm: the wasm GemmEngine or the native addon. */
+export interface Sgemm {
+  sgemm(args: SgemmArgs): void;
+  readonly info: { readonly kernel: string; readonly threads: number };
+}

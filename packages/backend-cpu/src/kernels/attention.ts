@@ -1,5 +1,5 @@
 import type { Shape } from '@heed/core';
-import type { GemmEngine } from '../gemm/index.js';
+import type { Sgemm } from '../gemm/index.js';
 import { broadcastStrides } from './broadcast.js';
 
 /** Inputs of the fused attention kernel, as host arrays. */
@@ -20,7 +20,7 @@ export interface AttentionData {
  * engine and the masking and softmax fused into one pass over each score row.
  * Fully masked rows produce zeros.
  */
-export function attention(gemm: GemmEngine, p: AttentionData): Float32Array {
+export function attention(gemm: Sgemm, p: AttentionData): Float32Array {
   const [b, h, tq, d] = p.qShape as [number, number, number, number];
   const tk = p.kShape[2]!;
   const dv = p.vShape[3]!;

@@ -1,5 +1,5 @@
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '@heed/core';
-import type { GemmEngine } from '../gemm/index.js';
+import type { Sgemm } from '../gemm/index.js';
 import { broadcastStrides } from './broadcast.js';
 
 /**
@@ -8,7 +8,7 @@ import { broadcastStrides } from './broadcast.js';
  * over the output batch.
  */
 export function matmul(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   a: Float32Array,
   aShape: Shape,
   b: Float32Array,

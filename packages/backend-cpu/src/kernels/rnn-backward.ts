@@ -1,8 +1,8 @@
-import type { GemmEngine } from '../gemm/index.js';
+import type { Sgemm } from '../gemm/index.js';
 import { sigmoid } from './math.js';
 
 /** out = op(a)·op(b) with the gemm engine (zeros when the inner size is 0). */
-function mm(gemm: GemmEngine, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float32Array {
+function mm(gemm: Sgemm, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float32Array {
   const c = new Float32Array(m * n);
   if (k > 0 && c.length > 0) {
     gemm.sgemm({ batch: 1, m, n, k, a, aOffset: 0, aBatchStride: 0, b, bOffset: 0, bBatchStride: 0, transA, transB, c, cOffset: 0 });
@@ -18,7 +18,7 @@ function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
 
 /** Gradients of the projections shared by both cells: dx, dh (added to `dhDirect`), dW, dR. */
 function projectBack(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   x: Float32Array,
   h: Float32Array,
   w: Float32Array,
@@ -44,7 +44,7 @@ function projectBack(
  * the gate-preactivation gradient in one pass, then four gemms give dx, dh, dW and dR.
  */
 export function lstmCellBackward(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   x: Float32Array,
   h: Float32Array,
   c: Float32Array,
@@ -88,7 +88,7 @@ export function lstmCellBackward(
 
 /** GRU cell gradient, linear-before-reset form (gate order z, r, n). */
 export function gruCellBackward(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   x: Float32Array,
   h: Float32Array,
   w: Float32Array,

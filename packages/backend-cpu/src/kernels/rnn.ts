@@ -1,7 +1,7 @@
-import type { GemmEngine } from '../gemm/index.js';
+import type { Sgemm } from '../gemm/index.js';
 import { sigmoid } from './math.js';
 
-function project(gemm: GemmEngine, x: Float32Array, w: Float32Array, rows: number, inner: number, cols: number): Float32Array {
+function project(gemm: Sgemm, x: Float32Array, w: Float32Array, rows: number, inner: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   if (inner > 0 && out.length > 0) {
     gemm.sgemm({ batch: 1, m: rows, n: cols, k: inner, a: x, aOffset: 0, aBatchStride: 0, b: w, bOffset: 0, bBatchStride: 0, transA: false, transB: false, c: out, cOffset: 0 });
@@ -11,7 +11,7 @@ function project(gemm: GemmEngine, x: Float32Array, w: Float32Array, rows: numbe
 
 /** One LSTM step (gate order i, f, g, o): two gemms, then one fused pass over the gates. */
 export function lstmCell(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   x: Float32Array,
   h: Float32Array,
   c: Float32Array,
@@ -47,7 +47,7 @@ export function lstmCell(
 
 /** One GRU step, linear-before-reset form (gate order z, r, n). */
 export function gruCell(
-  gemm: GemmEngine,
+  gemm: Sgemm,
   x: Float32Array,
   h: Float32Array,
   w: Float32Array,
