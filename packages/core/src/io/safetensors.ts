@@ -15,7 +15,7 @@
  * order); the header lists `__metadata__` first and then the tensors in buffer order,
  * as compact JSON padded with spaces to a multiple of 8 bytes.
  */
-import { CheckpointError, DTypeError, ShapeError } from '../errors.js';
+import { CheckpointError, DTypeError } from '../errors.js';
 
 /**
  * Every dtype string of the safetensors format (v0.8), in the order of the reference

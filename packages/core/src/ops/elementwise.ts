@@ -3,7 +3,7 @@ import type { DType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { broadcastShapes, broadcastedAxes, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { engineOf, expectTensor, operands, run1, type TensorLike } from './util.js';
+import { expectTensor, operands, run1, type TensorLike } from './util.js';
 import { reshape } from './reshape.js';
 import { reduceSumAxes } from './reduce-sum.js';
 
