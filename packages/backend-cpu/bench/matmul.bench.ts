@@ -37,6 +37,7 @@ import { createHeed, ops, type Heed, type Tensor } from '@heed/core';
 import { CpuBackend, cpuBackendModule } from '../src/index.js';
 import { GemmEngine } from '../src/gemm/index.js';
 import * as fusedJs from '../src/kernels/fused.js';
+import { buildOnnxModel, f32 as oracleF32 } from '@heed/onnx-oracle';
 
 const require = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
@@ -149,41 +150,11 @@ async function jsGelu(rows: number, cols: number): Promise<Runner> {
   return { run: () => void fusedJs.gelu(x, 'none') };
 }
 
-// onnxruntime-node: a one-node MatMul graph, serialized by hand (a few protobuf fields).
-function pbVarint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-}
-const pbField = (field: number, wire: number): number[] => pbVarint((field << 3) | wire);
-const pbInt = (field: number, v: number): number[] => [...pbField(field, 0), ...pbVarint(v)];
-const pbBytes = (field: number, bytes: number[]): number[] => [...pbField(field, 2), ...pbVarint(bytes.length), ...bytes];
-const pbString = (field: number, s: string): number[] => pbBytes(field, [...Buffer.from(s, 'utf8')]);
-
-/** A graph input or output: name and dims (float32). */
-interface ValueInfo {
-  name: string;
-  dims: number[];
-}
-
-/** A one-node ONNX model: `opType` (default domain, `opset`) from `inputs` to `outputs`. */
-function oneNodeModel(opType: string, inputs: ValueInfo[], outputs: ValueInfo[], opset: number): Uint8Array {
-  const valueInfo = (v: ValueInfo): number[] =>
-    [...pbString(1, v.name), ...pbBytes(2, pbBytes(1, [...pbInt(1, 1 /* FLOAT */), ...pbBytes(2, v.dims.flatMap((d) => pbBytes(1, pbInt(1, d))))]))];
-  const node = [...inputs.flatMap((v) => pbString(1, v.name)), ...outputs.flatMap((v) => pbString(2, v.name)), ...pbString(3, 'node'), ...pbString(4, opType)];
-  const graph = [
-    ...pbBytes(1, node),
-    ...pbString(2, opType),
-    ...inputs.flatMap((v) => pbBytes(11, valueInfo(v))),
-    ...outputs.flatMap((v) => pbBytes(12, valueInfo(v))),
-  ];
-  const model = [...pbInt(1, 8 /* ir_version */), ...pbBytes(8, [...pbString(1, ''), ...pbInt(2, opset)]), ...pbBytes(7, graph)];
-  return Uint8Array.from(model);
+// onnxruntime-node: one-node graphs built with the test oracle's ONNX model builder.
+/** A one-node model `opType(inputs) -> Y` (default domain, `opset`) for float32 feeds. */
+function oneNodeModel(opType: string, feeds: Record<string, { data: Float32Array; dims: number[] }>, opset: number): Uint8Array {
+  const inputs = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, oracleF32(f.dims, f.data)]));
+  return buildOnnxModel({ nodes: [{ opType, inputs: Object.keys(feeds), outputs: ['Y'] }], inputs, outputs: ['Y'], opset });
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -204,33 +175,34 @@ async function ortRunner(model: Uint8Array, feeds: Record<string, { data: Float3
   };
 }
 
+/** A runner for a one-node graph on `feeds` (made once; only `session.run` is timed). */
+function ortOp(opType: string, feeds: Record<string, { data: Float32Array; dims: number[] }>, opset: number): Promise<Runner> {
+  return ortRunner(oneNodeModel(opType, feeds, opset), feeds);
+}
+
 function ortMatmul(m: number, k: number, n: number): Promise<Runner> {
-  const model = oneNodeModel('MatMul', [{ name: 'A', dims: [m, k] }, { name: 'B', dims: [k, n] }], [{ name: 'C', dims: [m, n] }], 13);
-  return ortRunner(model, { A: { data: randomArray(m * k, 1), dims: [m, k] }, B: { data: randomArray(k * n, 2), dims: [k, n] } });
+  return ortOp('MatMul', { A: { data: randomArray(m * k, 1), dims: [m, k] }, B: { data: randomArray(k * n, 2), dims: [k, n] } }, 13);
 }
 
 function ortSoftmax(rows: number, cols: number): Promise<Runner> {
-  const model = oneNodeModel('Softmax', [{ name: 'X', dims: [rows, cols] }], [{ name: 'Y', dims: [rows, cols] }], 13); // axis −1
-  return ortRunner(model, { X: { data: randomArray(rows * cols, 3).map((v) => 8 * v), dims: [rows, cols] } });
+  return ortOp('Softmax', { X: { data: randomArray(rows * cols, 3).map((v) => 8 * v), dims: [rows, cols] } }, 13); // axis −1
 }
 
 function ortLayerNorm(rows: number, cols: number): Promise<Runner> {
-  const model = oneNodeModel(
-    'LayerNormalization', // axis −1, epsilon 1e-5
-    [{ name: 'X', dims: [rows, cols] }, { name: 'Scale', dims: [cols] }, { name: 'B', dims: [cols] }],
-    [{ name: 'Y', dims: [rows, cols] }],
+  // axis −1, epsilon 1e-5 (the defaults)
+  return ortOp(
+    'LayerNormalization',
+    {
+      X: { data: randomArray(rows * cols, 4), dims: [rows, cols] },
+      Scale: { data: randomArray(cols, 5).map((v) => 1 + v), dims: [cols] },
+      B: { data: randomArray(cols, 6), dims: [cols] },
+    },
     17,
   );
-  return ortRunner(model, {
-    X: { data: randomArray(rows * cols, 4), dims: [rows, cols] },
-    Scale: { data: randomArray(cols, 5).map((v) => 1 + v), dims: [cols] },
-    B: { data: randomArray(cols, 6), dims: [cols] },
-  });
 }
 
 function ortGelu(rows: number, cols: number): Promise<Runner> {
-  const model = oneNodeModel('Gelu', [{ name: 'X', dims: [rows, cols] }], [{ name: 'Y', dims: [rows, cols] }], 20); // exact (erf)
-  return ortRunner(model, { X: { data: randomArray(rows * cols, 7).map((v) => 8 * v), dims: [rows, cols] } });
+  return ortOp('Gelu', { X: { data: randomArray(rows * cols, 7).map((v) => 8 * v), dims: [rows, cols] } }, 20); // exact (erf)
 }
 
 // @tensorflow/tfjs-backend-wasm (SIMD; single-threaded under Node).
