@@ -1,14 +1,6 @@
 import type { Sgemm } from '../gemm/index.js';
 import { sigmoid } from './math.js';
-
-/** out = op(a)·op(b) with the gemm engine (zeros when the inner size is 0). */
-function mm(gemm: Sgemm, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float32Array {
-  const c = new Float32Array(m * n);
-  if (k > 0 && c.length > 0) {
-    gemm.sgemm({ batch: 1, m, n, k, a, aOffset: 0, aBatchStride: 0, b, bOffset: 0, bBatchStride: 0, transA, transB, c, cOffset: 0 });
-  }
-  return c;
-}
+import { mm } from './mm.js';
 
 function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(cols);

@@ -1,13 +1,6 @@
 import type { Sgemm } from '../gemm/index.js';
 import { sigmoid } from './math.js';
-
-function project(gemm: Sgemm, x: Float32Array, w: Float32Array, rows: number, inner: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  if (inner > 0 && out.length > 0) {
-    gemm.sgemm({ batch: 1, m: rows, n: cols, k: inner, a: x, aOffset: 0, aBatchStride: 0, b: w, bOffset: 0, bBatchStride: 0, transA: false, transB: false, c: out, cOffset: 0 });
-  }
-  return out;
-}
+import { mm } from './mm.js';
 
 /** One LSTM step (gate order i, f, g, o): two gemms, then one fused pass over the gates. */
 export function lstmCell(
@@ -23,8 +16,8 @@ export function lstmCell(
   hidden: number,
 ): [Float32Array, Float32Array] {
   const g4 = 4 * hidden;
-  const gx = project(gemm, x, w, batch, input, g4);
-  const gh = project(gemm, h, r, batch, hidden, g4);
+  const gx = mm(gemm, x, w, batch, input, g4);
+  const gh = mm(gemm, h, r, batch, hidden, g4);
   const h2 = new Float32Array(batch * hidden);
   const c2 = new Float32Array(batch * hidden);
   // Plain index arithmetic (no per-element closures: transpilers wrap each closure
@@ -59,8 +52,8 @@ export function gruCell(
   hidden: number,
 ): Float32Array {
   const g3 = 3 * hidden;
-  const gx = project(gemm, x, w, batch, input, g3);
-  const gh = project(gemm, h, r, batch, hidden, g3);
+  const gx = mm(gemm, x, w, batch, input, g3);
+  const gh = mm(gemm, h, r, batch, hidden, g3);
   const out = new Float32Array(batch * hidden);
   for (let bi = 0; bi < batch; bi++) {
     const row = bi * g3;
