@@ -8,7 +8,7 @@ function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-/** Gradients of the projections shared by both cells: dx, dh (added to `dhDirect`), dW, dR. */
+/** Gradients through the two input projections, shared by both cells: dx, dh, dW, dR. */
 function projectBack(
   gemm: Sgemm,
   x: Float32Array,
