@@ -1,10 +1,14 @@
 /**
  * Heed demo: compose an app from plugins (core + the CPU backend) through the container,
  * then train a bag-of-embeddings sentiment classifier on SST-2 with autograd and Adam,
- * printing the training loss as it falls and the dev accuracy after each epoch.
+ * printing the training loss as it falls and the dev accuracy after each epoch, then saves
+ * the weights as safetensors and checks that a model loaded from the file agrees.
  */
 import { Adam, Rng, createHeed, ops, tidy, variableGrads, type Tensor } from '@heed/core';
 import { cpuBackendModule } from '@heed/backend-cpu';
+import { loadTensors, saveTensors } from '@heed/core/node';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readSst2, Vocab, type Example } from './data.js';
 import { BagOfEmbeddings } from './model.js';
 
@@ -73,6 +77,16 @@ async function main(): Promise<void> {
     const acc = await accuracy(model, dev, vocab);
     console.log(`epoch ${epoch} done: dev accuracy ${(acc * 100).toFixed(1)}% (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
+  // Save the weights as safetensors (atomically), load them into a fresh model, check it agrees.
+  const path = join(tmpdir(), 'heed-sentiment.safetensors');
+  await saveTensors(path, Object.fromEntries(model.parameters.map((p) => [p.name, p])), { model: 'bag-of-embeddings', vocab: String(vocab.size) });
+  const { tensors } = await loadTensors(path);
+  const restored = new BagOfEmbeddings(vocab.size, 64, 64, 2, new Rng(0));
+  for (const p of restored.parameters) p.assign(tensors.get(p.name)!);
+  tensors.forEach((t) => t.dispose());
+  console.log(`saved ${path}; the reloaded model scores ${((await accuracy(restored, dev, vocab)) * 100).toFixed(1)}% on dev`);
+  restored.parameters.forEach((p) => p.dispose());
+
   const mem = heed.memory();
   console.log(`live tensors after training: ${mem.numTensors} (the ${model.parameters.length} parameters and Adam's ${2 * model.parameters.length} moments)`);
   optimizer.dispose();
