@@ -192,3 +192,22 @@ describe('gradient ownership', () => {
     expect(Array.from(dy.dataSync())).toEqual([5, 6]);
   });
 });
+
+describe('values the function did not create', () => {
+  it('grad of the identity leaves the input alive', async () => {
+    const x = ops.tensor([3]);
+    const g = grad((v) => v)(x);
+    expect(await arr(g)).toEqual([1]);
+    expect(x.isDisposed).toBe(false);
+    expect(await arr(x)).toEqual([3]);
+  });
+
+  it('a function returning a captured tensor gives zero gradients and leaves it alive', async () => {
+    const captured = ops.tensor([7]);
+    const x = ops.tensor([1]);
+    const { value, grad: g } = valueAndGrad(() => captured)(x);
+    expect(await arr(g)).toEqual([0]);
+    value.dispose();
+    expect(captured.isDisposed).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import type { Engine } from './engine.js';
 import { getEngine } from './engine.js';
 import { ArgumentError, GradientError } from './errors.js';
 import type { Tape } from './tape.js';
-import { Tensor, type Variable } from './tensor.js';
+import { Tensor, tensorIdMark, type Variable } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { full, zerosLike } from './ops/creation.js';
 import { reshape } from './ops/reshape.js';
@@ -17,7 +17,27 @@ function backprop(engine: Engine, tape: Tape, value: Tensor, dy: Tensor | undefi
   return engine.noGrad(() =>
     engine.tidy(() => {
       const grads = new Map<number, Tensor>();
-      grads.set(value.id, dy ?? full(value.shape, 1, 'float32', { engine }));
+      // How many entries of `grads` hold each tensor (a rule may pass one tensor to several
+      // inputs), so a gradient is freed as soon as no entry needs it: peak memory then
+      // tracks the live frontier of the backward pass, not the whole tape.
+      const holders = new Map<Tensor, number>();
+      const protectedGrads = new Set<Tensor>(dy ? [dy] : []);
+      const hold = (id: number, g: Tensor): void => {
+        grads.set(id, g);
+        holders.set(g, (holders.get(g) ?? 0) + 1);
+      };
+      const release = (id: number): void => {
+        const g = grads.get(id);
+        if (!g) return;
+        grads.delete(id);
+        const left = holders.get(g)! - 1;
+        if (left > 0) holders.set(g, left);
+        else {
+          holders.delete(g);
+          if (!protectedGrads.has(g)) g.dispose();
+        }
+      };
+      hold(value.id, dy ?? full(value.shape, 1, 'float32', { engine }));
       for (let n = tape.nodes.length - 1; n >= 0; n--) {
         const node = tape.nodes[n]!;
         if (!node.outputIds.some((id) => grads.has(id))) continue;
@@ -31,8 +51,14 @@ function backprop(engine: Engine, tape: Tape, value: Tensor, dy: Tensor | undefi
             throw new GradientError(`gradient of ${node.name}: input ${i} has shape [${shape.join(',')}] but its gradient has [${g.shape.join(',')}]`);
           }
           const prev = grads.get(id);
-          grads.set(id, prev ? add(prev, g) : g);
+          if (prev) {
+            const sum = add(prev, g);
+            release(id);
+            hold(id, sum);
+          } else hold(id, g);
         });
+        // The tape is in execution order, so no earlier node needs this node's output gradients.
+        for (const id of node.outputIds) release(id);
       }
       // Each source gets its own tensor object: a rule like add's passes one gradient to
       // both inputs, and a caller disposing one source's gradient must not free another's.
@@ -67,6 +93,7 @@ export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?
     if (s.dtype !== 'float32') throw new GradientError(`gradients: source tensor #${s.id} is ${s.dtype}; only float32 tensors have gradients`);
   }
   const engine = sources[0]!.engine;
+  const mark = tensorIdMark();
   const tape = engine.pushTape(sources);
   let recording = true;
   try {
@@ -79,9 +106,12 @@ export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?
     recording = false;
     try {
       checkValue(value, dy);
-      return { value, grads: backprop(engine, tape, value, dy, sources) };
+      const grads = backprop(engine, tape, value, dy, sources);
+      // A function that returns a tensor it did not create (a source, a captured tensor)
+      // must not have that tensor handed back as the value: the caller may dispose it.
+      return { value: value.id >= mark ? value : reshape(value, value.shape), grads };
     } catch (e) {
-      value.dispose();
+      if (value.id >= mark) value.dispose();
       throw e;
     }
   } finally {

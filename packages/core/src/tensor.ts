@@ -9,6 +9,11 @@ export type NestedArray = number | boolean | NestedArray[];
 
 let nextTensorId = 0;
 
+/** @internal the id the next tensor will get: tensors with ids at or above it are newer. */
+export function tensorIdMark(): number {
+  return nextTensorId;
+}
+
 /**
  * An immutable n-dimensional array living in a backend's storage. Tensors are created
  * by ops (see `ops`), never with `new` by users. Free them with `dispose()` or let a
