@@ -216,6 +216,12 @@ export class CpuBackend implements Backend {
   }
 
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
+    if (args.inPlace) {
+      fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args, [this.f32(param), this.f32(m), this.f32(v)]);
+      // Same storage, fresh descriptors (never hand the engine back the tensors it passed in).
+      const same = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+      return [same(param), same(m), same(v)];
+    }
     const [p2, m2, v2] = fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args);
     return [this.out(p2, param.shape, 'float32'), this.out(m2, param.shape, 'float32'), this.out(v2, param.shape, 'float32')];
   }

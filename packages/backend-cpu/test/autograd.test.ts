@@ -160,6 +160,32 @@ describe('optimizers', () => {
     }
   });
 
+  it('Adam updates in place only when nothing else shares the storage', async () => {
+    const w = variable(ops.tensor([1, 2, 3]), 'w');
+    const opt = new Adam(0.1);
+    const stepOnce = (): void => {
+      const g = new Map([[w, ops.tensor([1, 1, 1])]]);
+      opt.step(g);
+      g.forEach((t) => t.dispose());
+    };
+    stepOnce(); // w now owns its storage alone
+    const snapshot = ops.reshape(w, [3]); // a view shares it: the next step must not write into it
+    const before = await arr(snapshot);
+    const shared = w.dataId;
+    stepOnce();
+    expect(w.dataId).not.toBe(shared); // new storage for w
+    expect(await arr(snapshot)).toEqual(before);
+    expect((await arr(w))[0]).toBeLessThan(before[0]!);
+    snapshot.dispose();
+    const alone = w.dataId;
+    const value = (await arr(w))[0]!;
+    stepOnce(); // alone again: updated in place
+    expect(w.dataId).toBe(alone);
+    expect((await arr(w))[0]).toBeLessThan(value);
+    opt.dispose();
+    w.dispose();
+  });
+
   it('clipGradNorm scales to the max norm and reports the norm', async () => {
     const w = variable(ops.tensor([0, 0]), 'w');
     const g = new Map([[w, ops.tensor([3, 4])]]);

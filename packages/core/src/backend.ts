@@ -206,6 +206,12 @@ export interface AdamStepArgs {
   readonly c2: number;
   /** Decoupled weight decay (AdamW); 0 for Adam. */
   readonly weightDecay: number;
+  /**
+   * The engine holds the only references to `param`, `m` and `v`, so the kernel may
+   * update their storage in place and return their own DataIds (saving three
+   * allocations of the parameter's size per step). Otherwise it must return new storage.
+   */
+  readonly inPlace?: boolean;
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */

@@ -94,6 +94,11 @@ export class Engine {
     v.dataId = value.dataId;
   }
 
+  /** @internal true when no other tensor or view shares `t`'s storage. */
+  ownsStorageAlone(t: Tensor): boolean {
+    return this.data.get(t.dataId)?.refs === 1;
+  }
+
   /** @internal the kernel view of a tensor, checking it is alive and belongs here. */
   info(t: Tensor, op: string): TensorInfo {
     t.assertLive(op);

@@ -93,7 +93,10 @@ export class Adam implements Optimizer {
       checkGrad('Adam', p, g);
       const m = this.state(this.m, p, 'm');
       const v = this.state(this.v, p, 'v');
-      const args = { lr: this.learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd };
+      const e = p.engine;
+      const distinct = new Set([p.dataId, m.dataId, v.dataId, g.dataId]).size === 4;
+      const inPlace = distinct && e.ownsStorageAlone(p) && e.ownsStorageAlone(m) && e.ownsStorageAlone(v);
+      const args = { lr: this.learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd, inPlace };
       const be = p.engine.backend;
       if (be.adamStep) {
         // One fused pass; the engine only wraps the storage it returns.

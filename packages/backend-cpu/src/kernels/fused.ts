@@ -76,12 +76,20 @@ export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: num
   return out;
 }
 
-/** One fused Adam/AdamW step over flat arrays; returns new [param, m, v]. */
-export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamStepArgs): [Float32Array, Float32Array, Float32Array] {
+/**
+ * One fused Adam/AdamW step over flat arrays; returns [param, m, v], written into `out`
+ * when given (which may be the inputs themselves: each element is read before written).
+ */
+export function adamStep(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  a: AdamStepArgs,
+  out?: [Float32Array, Float32Array, Float32Array],
+): [Float32Array, Float32Array, Float32Array] {
   const n = p.length;
-  const p2 = new Float32Array(n);
-  const m2 = new Float32Array(n);
-  const v2 = new Float32Array(n);
+  const [p2, m2, v2] = out ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const { beta1, beta2, epsilon, lr } = a;
   const ic1 = 1 / a.c1;
   const ic2 = 1 / a.c2;
