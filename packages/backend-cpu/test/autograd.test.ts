@@ -60,6 +60,10 @@ describe('autograd API', () => {
     expect(await arr(g)).toEqual([0, 0]);
   });
 
+  it('rejects a non-function with an ArgumentError', () => {
+    expect(() => grad(null as never)(ops.tensor([1]))).toThrow(/expected a function to differentiate, got null/);
+  });
+
   it('requires a scalar value unless dy is given', async () => {
     const x = ops.tensor([1, 2]);
     expect(() => grad((v) => ops.mul(v, 2))(x)).toThrow(GradientError);

@@ -74,6 +74,10 @@ function backprop(engine: Engine, tape: Tape, value: Tensor, dy: Tensor | undefi
   );
 }
 
+function expectFunction(f: unknown): void {
+  if (typeof f !== 'function') throw new ArgumentError(`gradients: expected a function to differentiate, got ${f === null ? 'null' : typeof f}`);
+}
+
 /** A value and the gradients of it with respect to the sources. */
 export interface ValueAndGrads {
   readonly value: Tensor;
@@ -86,6 +90,7 @@ export interface ValueAndGrads {
  * Intermediates of `f` are freed; the value and the gradients are returned to the caller.
  */
 export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?: Tensor): ValueAndGrads {
+  expectFunction(f);
   if (sources.length === 0) throw new ArgumentError('gradients: no sources to differentiate with respect to');
   for (const s of sources) {
     if (!(s instanceof Tensor)) throw new ArgumentError('gradients: every source must be a Tensor');
@@ -132,6 +137,7 @@ function checkValue(value: Tensor, dy: Tensor | undefined): void {
 
 /** Returns a function computing the gradient of scalar `f` at x. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  expectFunction(f);
   return (x, dy) => {
     const { value, grads } = valueAndGradsOf(() => f(x), [x], dy);
     value.dispose();
@@ -141,6 +147,7 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
 
 /** Returns a function computing the gradients of scalar `f` with respect to each argument. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  expectFunction(f);
   return (xs, dy) => {
     const { value, grads: g } = valueAndGradsOf(() => f(...xs), xs, dy);
     value.dispose();
@@ -150,6 +157,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tenso
 
 /** Like `grad`, also returning the value. */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  expectFunction(f);
   return (x, dy) => {
     const { value, grads: g } = valueAndGradsOf(() => f(x), [x], dy);
     return { value, grad: g[0]! };
@@ -158,6 +166,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
 
 /** Like `grads`, also returning the value. */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => ValueAndGrads {
+  expectFunction(f);
   return (xs, dy) => valueAndGradsOf(() => f(...xs), xs, dy);
 }
 

@@ -15,12 +15,19 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
 
-/** Throws a ShapeError unless every dimension is a non-negative integer. */
+/** The most elements one tensor may hold (the longest typed array every JS engine allows). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws a ShapeError unless every dimension is a non-negative integer and the size fits. */
 export function validateShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: invalid shape ${fmt(shape)}: dimensions must be non-negative integers`);
     }
+  }
+  const size = sizeOf(shape);
+  if (size > MAX_TENSOR_ELEMENTS) {
+    throw new ShapeError(`${op}: shape ${fmt(shape)} has ${size} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor can hold`);
   }
 }
 

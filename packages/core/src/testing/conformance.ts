@@ -146,6 +146,7 @@ export function runBackendConformance(create: () => Backend | Promise<Backend>, 
         expect(() => ops.sum(x, 3)).toThrow(/axis 3/);
         expect(() => ops.tensor([1, 2, 3], [2, 2], 'float32', { engine: engine! })).toThrow(ShapeError);
         expect(() => ops.dropout(x, 1.5)).toThrow(ArgumentError);
+        expect(() => ops.zeros([1e6, 1e6], 'float32', { engine: engine! })).toThrow(/more than the \d+ a tensor can hold/);
         x.dispose();
       });
     });
