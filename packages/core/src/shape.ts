@@ -51,15 +51,19 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /**
  * The numpy broadcast of several shapes: dimensions are aligned on the right and each
- * pair must be equal or contain a 1.
+ * pair must be equal or contain a 1. (On every op's path, so written without allocations
+ * beyond the result.)
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
+  let rank = 0;
+  for (const s of shapes) if (s.length > rank) rank = s.length;
+  const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
     let dim = 1;
+    let zero = false;
     for (const s of shapes) {
       const d = s[s.length - rank + i] ?? 1;
+      if (d === 0) zero = true;
       if (d === 1) continue;
       if (dim !== 1 && dim !== d) {
         throw new ShapeError(`${op}: shapes ${shapes.map(fmt).join(' and ')} cannot be broadcast together (dimension ${i} of the result: ${dim} vs ${d})`);
@@ -67,7 +71,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       dim = d;
     }
     // A 0-sized dimension broadcasts like any other size against 1.
-    out[i] = shapes.some((s) => (s[s.length - rank + i] ?? 1) === 0) ? 0 : dim;
+    out[i] = zero ? 0 : dim;
   }
   return out;
 }
