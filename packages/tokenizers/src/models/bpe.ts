@@ -4,7 +4,7 @@
  * not blow up quadratically.
  */
 import { TokenizerFormatError } from '../errors.js';
-import { invertVocab, vocabToObject, type Model, type WordTokens } from './model.js';
+import { VocabModel, vocabToObject, type Model, type WordTokens } from './model.js';
 
 /** Options of {@link BPE}. */
 export interface BPEOptions {
@@ -19,7 +19,7 @@ export interface BPEOptions {
 }
 
 /** The BPE model. */
-export class BPE implements Model {
+export class BPE extends VocabModel implements Model {
   readonly type = 'BPE';
   readonly unkToken: string | null;
   readonly continuingSubwordPrefix: string | null;
@@ -27,8 +27,6 @@ export class BPE implements Model {
   readonly fuseUnk: boolean;
   /** Merges as pairs of tokens, in rank order. */
   readonly merges: ReadonlyArray<readonly [string, string]>;
-  private readonly vocab: Map<string, number>;
-  private readonly inv: string[];
   private readonly unkId: number;
   private readonly stride: number;
   /** (leftId * stride + rightId) → rank * 2^21 + mergedId is too big; use two maps. */
@@ -36,8 +34,7 @@ export class BPE implements Model {
   private readonly mergeId = new Map<number, number>();
 
   constructor(vocab: Map<string, number>, merges: ReadonlyArray<readonly [string, string]>, o: BPEOptions = {}) {
-    this.vocab = vocab;
-    this.inv = invertVocab(vocab);
+    super(vocab);
     this.merges = merges;
     this.unkToken = o.unkToken ?? null;
     this.continuingSubwordPrefix = o.continuingSubwordPrefix ?? null;
@@ -64,19 +61,6 @@ export class BPE implements Model {
         this.mergeId.set(key, im);
       }
     });
-  }
-
-  get vocabSize(): number {
-    return this.inv.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.inv[id];
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
 
   tokenize(word: string, out: WordTokens): void {

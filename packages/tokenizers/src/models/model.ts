@@ -45,3 +45,28 @@ export function vocabToObject(vocab: Map<string, number>): Record<string, number
   for (const [t, id] of [...vocab].sort((x, y) => x[1] - y[1])) o[t] = id;
   return o;
 }
+
+/**
+ * The vocabulary lookups every model shares: token → id over the vocabulary Map and
+ * id → token over its inverse.
+ */
+export abstract class VocabModel {
+  protected readonly inv: string[];
+
+  constructor(protected readonly vocab: Map<string, number>) {
+    this.inv = invertVocab(vocab);
+  }
+
+  get vocabSize(): number {
+    return this.inv.length;
+  }
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.inv[id];
+  }
+  getVocab(): Map<string, number> {
+    return new Map(this.vocab);
+  }
+}

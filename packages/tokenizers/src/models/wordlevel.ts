@@ -1,6 +1,6 @@
 /** Word-level and char-level models: a whole word (or each code point) maps to one id. */
 import { TokenizerFormatError, TokenizerInputError } from '../errors.js';
-import { invertVocab, vocabToObject, type Model, type WordTokens } from './model.js';
+import { VocabModel, vocabToObject, type Model, type WordTokens } from './model.js';
 
 function unkIdOf(vocab: Map<string, number>, unk: string | null): number {
   if (unk === null) return -1;
@@ -10,28 +10,15 @@ function unkIdOf(vocab: Map<string, number>, unk: string | null): number {
 }
 
 /** Each word is one token; words outside the vocabulary become the unknown token. */
-export class WordLevel implements Model {
+export class WordLevel extends VocabModel implements Model {
   readonly type = 'WordLevel';
-  private readonly inv: string[];
   private readonly unkId: number;
   constructor(
-    private readonly vocab: Map<string, number>,
+    vocab: Map<string, number>,
     readonly unkToken: string | null = '[UNK]',
   ) {
-    this.inv = invertVocab(vocab);
+    super(vocab);
     this.unkId = unkIdOf(vocab, unkToken);
-  }
-  get vocabSize(): number {
-    return this.inv.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.inv[id];
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
   tokenize(word: string, out: WordTokens): void {
     if (word.length === 0) return;
@@ -53,28 +40,15 @@ export class WordLevel implements Model {
  * Each code point is one token; unknown chars become the unknown token. Not a Hugging
  * Face model: saved as `{"type": "CharLevel", ...}` (a Heed extension).
  */
-export class CharLevel implements Model {
+export class CharLevel extends VocabModel implements Model {
   readonly type = 'CharLevel';
-  private readonly inv: string[];
   private readonly unkId: number;
   constructor(
-    private readonly vocab: Map<string, number>,
+    vocab: Map<string, number>,
     readonly unkToken: string | null = '[UNK]',
   ) {
-    this.inv = invertVocab(vocab);
+    super(vocab);
     this.unkId = unkIdOf(vocab, unkToken);
-  }
-  get vocabSize(): number {
-    return this.inv.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.inv[id];
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
   tokenize(word: string, out: WordTokens): void {
     const n = word.length;

@@ -1,6 +1,6 @@
 /** WordPiece: greedy longest-match-first over a vocabulary, continuation pieces prefixed `##`. */
 import { TokenizerFormatError } from '../errors.js';
-import { invertVocab, vocabToObject, type Model, type WordTokens } from './model.js';
+import { VocabModel, vocabToObject, type Model, type WordTokens } from './model.js';
 import { Trie } from './trie.js';
 
 /** Options of {@link WordPiece}. */
@@ -14,21 +14,18 @@ export interface WordPieceOptions {
 }
 
 /** The WordPiece model. */
-export class WordPiece implements Model {
+export class WordPiece extends VocabModel implements Model {
   readonly type = 'WordPiece';
   readonly unkToken: string;
   readonly continuingSubwordPrefix: string;
   readonly maxInputCharsPerWord: number;
-  private readonly vocab: Map<string, number>;
-  private readonly inv: string[];
   private readonly unkId: number;
   private readonly first = new Trie(1 << 17);
   private readonly cont = new Trie(1 << 16);
   private readonly idBuf = new Int32Array(1);
 
   constructor(vocab: Map<string, number>, o: WordPieceOptions = {}) {
-    this.vocab = vocab;
-    this.inv = invertVocab(vocab);
+    super(vocab);
     this.unkToken = o.unkToken ?? '[UNK]';
     this.continuingSubwordPrefix = o.continuingSubwordPrefix ?? '##';
     this.maxInputCharsPerWord = o.maxInputCharsPerWord ?? 100;
@@ -40,19 +37,6 @@ export class WordPiece implements Model {
       this.first.insert(t, id);
       if (p.length > 0 && t.startsWith(p) && t.length > p.length) this.cont.insert(t, id, p.length);
     }
-  }
-
-  get vocabSize(): number {
-    return this.inv.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.inv[id];
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
 
   tokenize(word: string, out: WordTokens): void {
