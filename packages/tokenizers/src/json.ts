@@ -30,7 +30,9 @@ import {
   type PreTokenizer,
   type SplitBehavior,
 } from './pre-tokenizers.js';
-import type { AddedToken, PaddingOptions, TruncationOptions } from './tokenizer.js';
+import type { AddedToken } from './added-tokens.js';
+import type { PaddingOptions } from './padding.js';
+import type { TruncationOptions } from './truncation.js';
 
 type Obj = Record<string, unknown>;
 

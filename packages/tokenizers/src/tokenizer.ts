@@ -2,78 +2,26 @@
  * The tokenizer pipeline: added tokens → normalizer → pre-tokenizer → model →
  * truncation → post-processor → padding, with exact offsets into the original text.
  */
+import { AddedVocabulary, type AddedToken } from './added-tokens.js';
 import { AlignedBuilder, type AlignedString } from './aligned.js';
 import { toByteLevel } from './bytes.js';
-import { ByteLevelDecoder, JoinDecoder, WordPieceDecoder, type Decoder } from './decoders.js';
+import type { Decoder } from './decoders.js';
 import { Encoding } from './encoding.js';
-import { TokenizerConfigError, TokenizerFormatError, TokenizerInputError } from './errors.js';
-import {
-  addedTokensFromJSON,
-  decoderFromJSON,
-  modelFromJSON,
-  normalizerFromJSON,
-  paddingFromJSON,
-  parseMergesTxt,
-  parseVocabJson,
-  parseVocabTxt,
-  postProcessorFromJSON,
-  preTokenizerFromJSON,
-  truncationFromJSON,
-} from './json.js';
-import { BPE } from './models/bpe.js';
+import { TokenizerInputError } from './errors.js';
+import { partsFromGpt2, partsFromJSON, partsFromVocab, type FromVocabOptions } from './factories.js';
+import { parseVocabTxt } from './json.js';
 import type { Model, WordTokens } from './models/model.js';
-import { CharLevel, WordLevel } from './models/wordlevel.js';
-import { WordPiece } from './models/wordpiece.js';
-import { BertNormalizer, type Normalizer } from './normalizers.js';
-import { ByteLevelProcessing, TemplateProcessing, type PostProcessor } from './post-processors.js';
-import { BertPreTokenizer, ByteLevel, type PreTokenizer } from './pre-tokenizers.js';
+import type { Normalizer } from './normalizers.js';
+import { padBatch, paddingToJSON, type PaddingOptions } from './padding.js';
+import type { PostProcessor } from './post-processors.js';
+import type { PreTokenizer } from './pre-tokenizers.js';
+import { checkTruncation, truncatePair, truncationToJSON, type TruncationOptions } from './truncation.js';
 import { isWhitespace } from './unicode.js';
 
-/** A token added on top of the model's vocabulary, matched in the raw text before normalization. */
-export interface AddedToken {
-  /** Its id. */
-  id: number;
-  /** Its text. */
-  content: string;
-  /** Special tokens are skipped by `decode` by default. */
-  special: boolean;
-  /** Only match as a whole word. */
-  singleWord?: boolean;
-  /** Absorb whitespace on its left. */
-  lstrip?: boolean;
-  /** Absorb whitespace on its right. */
-  rstrip?: boolean;
-  /** HF flag, kept for round-trips; this implementation always matches on the raw text. */
-  normalized?: boolean;
-}
-
-/** Truncation settings. `maxLength` counts the special tokens the post-processor adds. */
-export interface TruncationOptions {
-  /** Maximum number of tokens per window, special tokens included. */
-  maxLength: number;
-  /** Tokens shared by consecutive overflow windows (default 0). */
-  stride?: number;
-  /** Which sequence loses tokens (default `longest_first`). */
-  strategy?: 'longest_first' | 'only_first' | 'only_second';
-  /** Which end is cut (default `right`). */
-  direction?: 'left' | 'right';
-}
-
-/** Padding settings. */
-export interface PaddingOptions {
-  /** Pad to this length; undefined pads a batch to its longest encoding. */
-  length?: number;
-  /** Round the padded length up to a multiple of this. */
-  padToMultipleOf?: number;
-  /** Where padding goes (default `right`). */
-  direction?: 'left' | 'right';
-  /** Padding id (default 0). */
-  padId?: number;
-  /** Padding type id (default 0). */
-  padTypeId?: number;
-  /** Padding token (default `[PAD]`). */
-  padToken?: string;
-}
+export type { AddedToken } from './added-tokens.js';
+export type { FromVocabOptions } from './factories.js';
+export type { PaddingOptions } from './padding.js';
+export type { TruncationOptions } from './truncation.js';
 
 /** Options of {@link Tokenizer.encode}. */
 export interface EncodeOptions {
@@ -114,53 +62,11 @@ interface Raw {
   wordIds: (number | null)[];
 }
 
-/** Options of {@link Tokenizer.fromVocab}. */
-export interface FromVocabOptions {
-  /** The model (default `wordpiece`, with BERT's normalizer, pre-tokenizer and `[CLS] $A [SEP]` template). */
-  model?: 'wordpiece' | 'wordlevel' | 'charlevel';
-  /** Lower-case and strip accents (default true). */
-  lowercase?: boolean;
-  /** Unknown token (default `[UNK]`). */
-  unkToken?: string;
-  /** Class token for the template (default `[CLS]` when in the vocabulary). */
-  clsToken?: string;
-  /** Separator token for the template (default `[SEP]` when in the vocabulary). */
-  sepToken?: string;
-  /** Tokens registered as special (skipped by decode) when in the vocabulary (default `[PAD] [UNK] [CLS] [SEP] [MASK]`). */
-  specialTokens?: string[];
-}
-
-function toVocabMap(v: readonly string[] | Map<string, number> | Record<string, number>): Map<string, number> {
-  if (v instanceof Map) return v;
-  if (Array.isArray(v)) return new Map((v as readonly string[]).map((t, i) => [t, i]));
-  return new Map(Object.entries(v as Record<string, number>));
-}
-
 /** A tokenizer: the HF-style pipeline and its encode / decode API. */
 export class Tokenizer {
   /** Loads a Hugging Face `tokenizer.json` (text or parsed object). Malformed input throws {@link TokenizerFormatError} naming the key. */
   static fromJSON(json: string | object): Tokenizer {
-    let o: unknown = json;
-    if (typeof json === 'string') {
-      try {
-        o = JSON.parse(json);
-      } catch (e) {
-        throw new TokenizerFormatError('tokenizer.json', `invalid JSON: ${(e as Error).message}`);
-      }
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new TokenizerFormatError('tokenizer.json', 'expected an object at the top level');
-    const r = o as Record<string, unknown>;
-    if (r.model === undefined) throw new TokenizerFormatError('model', 'missing');
-    return new Tokenizer({
-      model: modelFromJSON(r.model),
-      normalizer: normalizerFromJSON(r.normalizer),
-      preTokenizer: preTokenizerFromJSON(r.pre_tokenizer),
-      postProcessor: postProcessorFromJSON(r.post_processor),
-      decoder: decoderFromJSON(r.decoder),
-      addedTokens: addedTokensFromJSON(r.added_tokens),
-      truncation: truncationFromJSON(r.truncation),
-      padding: paddingFromJSON(r.padding),
-    });
+    return new Tokenizer(partsFromJSON(json));
   }
 
   /** Loads a `tokenizer.json` text. */
@@ -174,31 +80,7 @@ export class Tokenizer {
    * (and BERT's punctuation rules); char-level maps every code point.
    */
   static fromVocab(vocab: readonly string[] | Map<string, number> | Record<string, number>, o: FromVocabOptions = {}): Tokenizer {
-    const v = toVocabMap(vocab);
-    const kind = o.model ?? 'wordpiece';
-    const unk = o.unkToken ?? '[UNK]';
-    const lowercase = o.lowercase ?? true;
-    const model: Model = kind === 'wordpiece' ? new WordPiece(v, { unkToken: unk }) : kind === 'wordlevel' ? new WordLevel(v, v.has(unk) ? unk : null) : new CharLevel(v, v.has(unk) ? unk : null);
-    const cls = o.clsToken ?? '[CLS]';
-    const sep = o.sepToken ?? '[SEP]';
-    const clsId = v.get(cls);
-    const sepId = v.get(sep);
-    const post =
-      clsId !== undefined && sepId !== undefined
-        ? new TemplateProcessing(`${cls}:0 $A:0 ${sep}:0`, `${cls}:0 $A:0 ${sep}:0 $B:1 ${sep}:1`, [
-            { id: cls, ids: [clsId], tokens: [cls] },
-            { id: sep, ids: [sepId], tokens: [sep] },
-          ])
-        : null;
-    const specials = (o.specialTokens ?? ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']).filter((t) => v.has(t)).map((t) => ({ id: v.get(t)!, content: t, special: true }));
-    return new Tokenizer({
-      model,
-      normalizer: new BertNormalizer({ lowercase, stripAccents: lowercase ? null : false, handleChineseChars: kind !== 'charlevel' }),
-      preTokenizer: kind === 'charlevel' ? null : new BertPreTokenizer(),
-      postProcessor: post,
-      decoder: kind === 'wordpiece' ? new WordPieceDecoder() : kind === 'charlevel' ? new JoinDecoder('') : new JoinDecoder(' '),
-      addedTokens: specials,
-    });
+    return new Tokenizer(partsFromVocab(vocab, o));
   }
 
   /** Builds a BERT tokenizer from the text of a `vocab.txt`. */
@@ -211,16 +93,7 @@ export class Tokenizer {
    * (as HF's `gpt2`: no prefix space, `<|endoftext|>` as a special token when present).
    */
   static fromGpt2(vocabJson: string | object, mergesTxt: string, o: { addPrefixSpace?: boolean } = {}): Tokenizer {
-    const vocab = parseVocabJson(vocabJson);
-    const merges = parseMergesTxt(mergesTxt);
-    const eot = vocab.get('<|endoftext|>');
-    return new Tokenizer({
-      model: new BPE(vocab, merges),
-      preTokenizer: new ByteLevel({ addPrefixSpace: o.addPrefixSpace ?? false }),
-      postProcessor: new ByteLevelProcessing(false),
-      decoder: new ByteLevelDecoder(),
-      addedTokens: eot === undefined ? [] : [{ id: eot, content: '<|endoftext|>', special: true }],
-    });
+    return new Tokenizer(partsFromGpt2(vocabJson, mergesTxt, o));
   }
 
   normalizer: Normalizer | null;
@@ -232,10 +105,7 @@ export class Tokenizer {
   truncation: TruncationOptions | null;
   /** Padding settings, or null for none. */
   padding: PaddingOptions | null;
-  private readonly added: AddedToken[];
-  private readonly addedById = new Map<number, AddedToken>();
-  private readonly addedByContent = new Map<string, AddedToken>();
-  private addedRe: RegExp | null = null;
+  private readonly added = new AddedVocabulary();
   private readonly cache = new Map<string, Int32Array>();
   /** Maximum number of cached word tokenizations (0 disables the cache). */
   wordCacheSize = CACHE_MAX;
@@ -250,29 +120,21 @@ export class Tokenizer {
     this.decoder = parts.decoder ?? null;
     this.truncation = parts.truncation ?? null;
     this.padding = parts.padding ?? null;
-    this.added = [];
     this.inv = [];
     for (let id = 0; id < this.model.vocabSize; id++) this.inv[id] = this.model.idToToken(id) ?? '';
     for (const t of parts.addedTokens ?? []) this.registerAdded(t);
   }
 
   private registerAdded(t: AddedToken): void {
-    if (t.content.length === 0) throw new TokenizerConfigError('an added token cannot be empty');
-    this.added.push(t);
-    this.addedById.set(t.id, t);
-    this.addedByContent.set(t.content, t);
+    this.added.add(t);
     this.inv[t.id] = t.content;
-    const esc = [...this.added]
-      .sort((x, y) => y.content.length - x.content.length)
-      .map((a) => a.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.addedRe = new RegExp(esc.join('|'), 'g');
   }
 
   /** Adds tokens matched verbatim in the input; returns how many were new. */
   addTokens(contents: readonly string[], special = false): number {
     let n = 0;
     for (const c of contents) {
-      if (this.addedByContent.has(c)) continue;
+      if (this.added.byContent.has(c)) continue;
       const id = this.model.tokenToId(c) ?? Math.max(this.model.vocabSize, this.inv.length);
       this.registerAdded({ id, content: c, special });
       n++;
@@ -287,7 +149,7 @@ export class Tokenizer {
 
   /** The added tokens. */
   get addedTokens(): readonly AddedToken[] {
-    return this.added;
+    return this.added.tokens;
   }
 
   /** Vocabulary size, added tokens included. */
@@ -298,23 +160,23 @@ export class Tokenizer {
   /** The vocabulary as token → id, added tokens included. */
   getVocab(withAddedTokens = true): Map<string, number> {
     const v = this.model.getVocab();
-    if (withAddedTokens) for (const a of this.added) v.set(a.content, a.id);
+    if (withAddedTokens) for (const a of this.added.tokens) v.set(a.content, a.id);
     return v;
   }
 
   /** Id of a token (added tokens first), or undefined. */
   tokenToId(token: string): number | undefined {
-    return this.addedByContent.get(token)?.id ?? this.model.tokenToId(token);
+    return this.added.byContent.get(token)?.id ?? this.model.tokenToId(token);
   }
 
   /** Token of an id, or undefined. */
   idToToken(id: number): string | undefined {
-    return this.addedById.get(id)?.content ?? this.model.idToToken(id);
+    return this.added.byId.get(id)?.content ?? this.model.idToToken(id);
   }
 
   /** Sets truncation. */
   enableTruncation(o: TruncationOptions): this {
-    if (!Number.isInteger(o.maxLength) || o.maxLength < 0) throw new TokenizerConfigError(`truncation.maxLength must be a non-negative integer, got ${o.maxLength}`);
+    checkTruncation(o);
     this.truncation = o;
     return this;
   }
@@ -417,34 +279,21 @@ export class Tokenizer {
   private encodeSequence(text: string, seq: number): Encoding {
     const raw: Raw = { ids: [], tokens: [], starts: [], ends: [], wordIds: [] };
     let word = 0;
-    const re = this.addedRe;
-    if (re === null) word = this.encodeRange(text, 0, text.length, raw, word);
-    else {
-      re.lastIndex = 0;
-      let last = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
-        const tok = this.addedByContent.get(m[0])!;
-        let s = m.index;
-        let e = s + m[0].length;
-        if (tok.singleWord) {
-          const before = s > 0 ? text.codePointAt(s - 1)! : 32;
-          const after = e < text.length ? text.codePointAt(e)! : 32;
-          if (/[\p{L}\p{N}_]/u.test(String.fromCodePoint(before)) || /[\p{L}\p{N}_]/u.test(String.fromCodePoint(after))) continue;
-        }
-        if (tok.lstrip) while (s > last && /\s/u.test(text[s - 1]!)) s--;
-        if (tok.rstrip) while (e < text.length && /\s/u.test(text[e]!)) e++;
-        word = this.encodeRange(text, last, s, raw, word);
-        raw.ids.push(tok.id);
-        raw.tokens.push(tok.content);
-        raw.starts.push(m.index);
-        raw.ends.push(m.index + m[0].length);
-        raw.wordIds.push(word++);
-        last = e;
-        re.lastIndex = e;
-      }
-      word = this.encodeRange(text, last, text.length, raw, word);
-    }
+    if (this.added.size === 0) word = this.encodeRange(text, 0, text.length, raw, word);
+    else
+      this.added.split(
+        text,
+        (a, b) => {
+          word = this.encodeRange(text, a, b, raw, word);
+        },
+        (tok, s, e) => {
+          raw.ids.push(tok.id);
+          raw.tokens.push(tok.content);
+          raw.starts.push(s);
+          raw.ends.push(e);
+          raw.wordIds.push(word++);
+        },
+      );
     const n = raw.ids.length;
     return new Encoding({
       ids: raw.ids,
@@ -466,10 +315,7 @@ export class Tokenizer {
    */
   encode(text: string, pair?: string | null, options: EncodeOptions = {}): Encoding {
     const e = this.encodeUnpadded(text, pair, options);
-    if (this.padding !== null) {
-      const target = this.padTarget([e]);
-      this.pad(e, target);
-    }
+    if (this.padding !== null) padBatch([e], this.padding);
     return e;
   }
 
@@ -497,113 +343,14 @@ export class Tokenizer {
   encodeBatch(inputs: readonly EncodeInput[], options: EncodeOptions = {}): Encoding[] {
     if (!Array.isArray(inputs)) throw new TokenizerInputError('encodeBatch: inputs must be an array');
     const out = inputs.map((x) => (typeof x === 'string' ? this.encodeUnpadded(x, null, options) : this.encodeUnpadded(x[0], x[1], options)));
-    if (this.padding !== null) {
-      const target = this.padTarget(out);
-      for (const e of out) this.pad(e, target);
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------- truncation
-
-  private windows(e: Encoding, maxLen: number): Encoding[] {
-    const len = e.length;
-    if (maxLen >= len) return [e];
-    if (maxLen === 0) return [e.slice(0, 0), e];
-    const stride = this.truncation!.stride ?? 0;
-    if (stride >= maxLen) throw new TokenizerConfigError(`truncation.stride (${stride}) must be smaller than the room left for the sequence (${maxLen})`);
-    const step = maxLen - stride;
-    const out: Encoding[] = [];
-    if ((this.truncation!.direction ?? 'right') === 'right') {
-      for (let s = 0; ; s += step) {
-        const stop = Math.min(s + maxLen, len);
-        out.push(e.slice(s, stop));
-        if (stop === len) break;
-      }
-    } else {
-      for (let stop = len; ; stop -= step) {
-        const s = Math.max(stop - maxLen, 0);
-        out.push(e.slice(s, stop));
-        if (s === 0) break;
-      }
-    }
+    if (this.padding !== null) padBatch(out, this.padding);
     return out;
   }
 
   private truncate(a: Encoding, b: Encoding | null, add: boolean): [Encoding[], (Encoding | null)[]] {
-    const t = this.truncation;
-    if (t === null) return [[a], [b]];
+    if (this.truncation === null) return [[a], [b]];
     const added = add && this.postProcessor !== null ? this.postProcessor.addedTokens(b !== null) : 0;
-    const total = a.length + (b?.length ?? 0);
-    if (total + added <= t.maxLength) return [[a], [b]];
-    const toRemove = total + added - t.maxLength;
-    const strategy = t.strategy ?? 'longest_first';
-    if (strategy === 'longest_first') {
-      if (b === null) return [this.windows(a, Math.max(0, a.length - toRemove)), [null]];
-      let n1 = a.length;
-      let n2 = b.length;
-      let r = toRemove;
-      // Remove from the longer one until both are equal, then alternately.
-      if (n1 > n2) {
-        const d = Math.min(n1 - n2, r);
-        n1 -= d;
-        r -= d;
-      } else if (n2 > n1) {
-        const d = Math.min(n2 - n1, r);
-        n2 -= d;
-        r -= d;
-      }
-      n2 -= Math.ceil(r / 2);
-      n1 -= Math.floor(r / 2);
-      return [this.windows(a, Math.max(0, n1)), this.windows(b, Math.max(0, n2))];
-    }
-    const target = strategy === 'only_first' ? a : b;
-    if (target === null) throw new TokenizerConfigError(`truncation strategy ${strategy} needs a pair of sequences`);
-    if (target.length <= toRemove)
-      throw new TokenizerConfigError(`truncation: the ${strategy === 'only_first' ? 'first' : 'second'} sequence (${target.length} tokens) is too short to fit maxLength ${t.maxLength}`);
-    const w = this.windows(target, target.length - toRemove);
-    return strategy === 'only_first' ? [w, [b]] : [[a], w];
-  }
-
-  // ---------------------------------------------------------------- padding
-
-  private padTarget(encs: readonly Encoding[]): number {
-    const p = this.padding!;
-    let target = p.length ?? 0;
-    if (p.length === undefined) for (const e of encs) target = Math.max(target, e.length);
-    const m = p.padToMultipleOf;
-    if (m !== undefined && m > 0 && target % m !== 0) target += m - (target % m);
-    return target;
-  }
-
-  private pad(e: Encoding, target: number): void {
-    for (const o of e.overflowing) this.pad(o, target);
-    const n = target - e.length;
-    if (n <= 0) return;
-    const p = this.padding!;
-    const padId = p.padId ?? 0;
-    const padToken = p.padToken ?? '[PAD]';
-    const left = p.direction === 'left';
-    // No spread: padding to a large length must not overflow the stack.
-    const put = <T>(arr: T[], v: T): void => {
-      const old = arr.length;
-      arr.length = old + n;
-      if (left) {
-        for (let i = old - 1; i >= 0; i--) arr[i + n] = arr[i]!;
-        for (let i = 0; i < n; i++) arr[i] = v;
-      } else for (let i = old; i < old + n; i++) arr[i] = v;
-    };
-    put(e.ids, padId);
-    put(e.tokens, padToken);
-    put(e.starts, 0);
-    put(e.ends, 0);
-    put(e.typeIds, p.padTypeId ?? 0);
-    put(e.attentionMask, 0);
-    put(e.specialTokensMask, 1);
-    put(e.wordIds, null);
-    put(e.sequenceIds, null);
-    // Offsets are rebuilt lazily from starts/ends.
-    (e as unknown as { offsetsCache: unknown }).offsetsCache = null;
+    return truncatePair(a, b, added, this.truncation);
   }
 
   // ---------------------------------------------------------------- decode
@@ -614,7 +361,7 @@ export class Tokenizer {
     const skip = options.skipSpecialTokens ?? true;
     const toks: string[] = [];
     for (const id of ids) {
-      const added = this.addedById.get(id);
+      const added = this.added.byId.get(id);
       if (added !== undefined) {
         if (!(skip && added.special)) toks.push(added.content);
         continue;
@@ -635,23 +382,11 @@ export class Tokenizer {
 
   /** The Hugging Face `tokenizer.json` object. */
   toJSON(): Record<string, unknown> {
-    const t = this.truncation;
-    const p = this.padding;
     return {
       version: '1.0',
-      truncation: t === null ? null : { direction: (t.direction ?? 'right') === 'right' ? 'Right' : 'Left', max_length: t.maxLength, strategy: { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' }[t.strategy ?? 'longest_first'], stride: t.stride ?? 0 },
-      padding:
-        p === null
-          ? null
-          : {
-              strategy: p.length === undefined ? 'BatchLongest' : { Fixed: p.length },
-              direction: p.direction === 'left' ? 'Left' : 'Right',
-              pad_to_multiple_of: p.padToMultipleOf ?? null,
-              pad_id: p.padId ?? 0,
-              pad_type_id: p.padTypeId ?? 0,
-              pad_token: p.padToken ?? '[PAD]',
-            },
-      added_tokens: this.added.map((a) => ({
+      truncation: truncationToJSON(this.truncation),
+      padding: paddingToJSON(this.padding),
+      added_tokens: this.added.tokens.map((a) => ({
         id: a.id,
         content: a.content,
         single_word: a.singleWord ?? false,
