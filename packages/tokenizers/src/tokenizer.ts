@@ -15,7 +15,7 @@ import type { Normalizer } from './normalizers.js';
 import { padBatch, paddingToJSON, type PaddingOptions } from './padding.js';
 import type { PostProcessor } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
-import { checkTruncation, truncatePair, truncationToJSON, type TruncationOptions } from './truncation.js';
+import { checkTruncation, overflowPairs, truncatePair, truncationToJSON, type TruncationOptions } from './truncation.js';
 import { isWhitespace } from './unicode.js';
 
 export type { AddedToken } from './added-tokens.js';
@@ -176,7 +176,7 @@ export class Tokenizer {
 
   /** Sets truncation. */
   enableTruncation(o: TruncationOptions): this {
-    checkTruncation(o);
+    checkTruncation(o, this.postProcessor?.addedTokens(false) ?? 0);
     this.truncation = o;
     return this;
   }
@@ -328,7 +328,7 @@ export class Tokenizer {
     const [aw, bw] = this.truncate(a, b, add);
     const texts: [string, string | null] = [text, pair ?? null];
     const out: Encoding[] = [];
-    for (const x of aw) for (const y of bw) out.push(this.postProcess(x, y, add, texts));
+    for (const [x, y] of overflowPairs(aw, bw)) out.push(this.postProcess(x, y, add, texts));
     const main = out[0]!;
     main.overflowing = out.slice(1);
     return main;

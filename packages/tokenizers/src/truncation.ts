@@ -17,9 +17,17 @@ export interface TruncationOptions {
   direction?: 'left' | 'right';
 }
 
-/** Throws {@link TokenizerConfigError} unless `o` is usable. */
-export function checkTruncation(o: TruncationOptions): void {
+/**
+ * Throws {@link TokenizerConfigError} unless `o` is usable: as HF's `with_truncation`, the
+ * stride must be smaller than `maxLength` less the special tokens of a single sequence
+ * (`added`).
+ */
+export function checkTruncation(o: TruncationOptions, added = 0): void {
   if (!Number.isInteger(o.maxLength) || o.maxLength < 0) throw new TokenizerConfigError(`truncation.maxLength must be a non-negative integer, got ${o.maxLength}`);
+  const stride = o.stride ?? 0;
+  if (!Number.isInteger(stride) || stride < 0) throw new TokenizerConfigError(`truncation.stride must be a non-negative integer, got ${stride}`);
+  if (stride > 0 && stride >= o.maxLength - added)
+    throw new TokenizerConfigError(`truncation.stride (${stride}) must be smaller than maxLength (${o.maxLength}) less the ${added} special tokens of a single sequence`);
 }
 
 /**
@@ -52,7 +60,8 @@ export function truncationWindows(e: Encoding, maxLen: number, o: TruncationOpti
 
 /**
  * Truncates a sequence (and its pair) so that, with `added` special tokens, they fit
- * `o.maxLength`. Returns the windows of each: `[aWindows, bWindows]` (`[null]` without a pair).
+ * `o.maxLength`, as HF's `truncate_encodings`. Returns the windows of each:
+ * `[aWindows, bWindows]` (`[null]` without a pair); see {@link overflowPairs} for how they combine.
  */
 export function truncatePair(a: Encoding, b: Encoding | null, added: number, o: TruncationOptions): [Encoding[], (Encoding | null)[]] {
   const total = a.length + (b?.length ?? 0);
@@ -61,21 +70,18 @@ export function truncatePair(a: Encoding, b: Encoding | null, added: number, o: 
   const strategy = o.strategy ?? 'longest_first';
   if (strategy === 'longest_first') {
     if (b === null) return [truncationWindows(a, Math.max(0, a.length - toRemove), o), [null]];
-    let n1 = a.length;
-    let n2 = b.length;
-    let r = toRemove;
-    // Remove from the longer one until both are equal, then alternately.
-    if (n1 > n2) {
-      const d = Math.min(n1 - n2, r);
-      n1 -= d;
-      r -= d;
-    } else if (n2 > n1) {
-      const d = Math.min(n2 - n1, r);
-      n2 -= d;
-      r -= d;
+    // HF's truncate_encodings: the shorter sequence keeps its length when the longer one
+    // still gets at least as much room; otherwise each gets half (the longer one, or the
+    // second on a tie, the odd token).
+    const room = o.maxLength - added;
+    const swap = a.length > b.length;
+    let short = swap ? b.length : a.length;
+    let long = short > room ? short : Math.max(short, room - short);
+    if (short + long > room) {
+      short = Math.floor(room / 2);
+      long = short + (room % 2);
     }
-    n2 -= Math.ceil(r / 2);
-    n1 -= Math.floor(r / 2);
+    const [n1, n2] = swap ? [long, short] : [short, long];
     return [truncationWindows(a, Math.max(0, n1), o), truncationWindows(b, Math.max(0, n2), o)];
   }
   const target = strategy === 'only_first' ? a : b;
@@ -84,6 +90,18 @@ export function truncatePair(a: Encoding, b: Encoding | null, added: number, o: 
     throw new TokenizerConfigError(`truncation: the ${strategy === 'only_first' ? 'first' : 'second'} sequence (${target.length} tokens) is too short to fit maxLength ${o.maxLength}`);
   const w = truncationWindows(target, target.length - toRemove, o);
   return strategy === 'only_first' ? [w, [b]] : [[a], w];
+}
+
+/**
+ * The (first, second) window pairs in HF's order (`Encoding::merge_with`): the main
+ * `[a0, b0]` first, then each overflow window of the first sequence with every window of
+ * the second, then the first window of the first sequence with the second's overflow.
+ */
+export function overflowPairs<A, B>(aw: readonly A[], bw: readonly B[]): Array<[A, B]> {
+  const out: Array<[A, B]> = [[aw[0]!, bw[0]!]];
+  for (let i = 1; i < aw.length; i++) for (const y of bw) out.push([aw[i]!, y]);
+  for (let j = 1; j < bw.length; j++) out.push([aw[0]!, bw[j]!]);
+  return out;
 }
 
 /** The Hugging Face `tokenizer.json` form of the settings. */

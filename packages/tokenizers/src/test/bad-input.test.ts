@@ -102,8 +102,12 @@ describe('bad input text', () => {
     expect(() => bert.encodeBatch('abc' as unknown as string[])).toThrow(TokenizerInputError);
   });
   it('invalid truncation settings throw TokenizerConfigError', () => {
-    const t = fromFile(bertPath).enableTruncation({ maxLength: 8, stride: 6, strategy: 'only_second' });
-    expect(() => t.encode('a question', 'a b c d e f g h i j k l')).toThrow(TokenizerConfigError);
+    const t = fromFile(bertPath);
+    // As HF: the stride must be smaller than maxLength less a single sequence's 2 special tokens...
+    expect(() => t.enableTruncation({ maxLength: 8, stride: 6, strategy: 'only_second' })).toThrow(TokenizerConfigError);
+    // ...and than the room left for the truncated sequence.
+    t.enableTruncation({ maxLength: 10, stride: 4, strategy: 'only_second' });
+    expect(() => t.encode('a longer question here', 'a b c d e f g h i j k l')).toThrow(TokenizerConfigError);
     t.enableTruncation({ maxLength: 4, strategy: 'only_second' });
     expect(() => t.encode('a long question here', 'b')).toThrow(TokenizerConfigError);
     expect(() => t.encode('a single text that is too long')).toThrow(TokenizerConfigError);
