@@ -4,8 +4,9 @@
  *   {"bench":"matmul","system":"heed-webgpu","shape":"1024x1024x1024","median_ms":…,"gflops":…}
  * then a summary line naming the adapter and the matmul kernel chosen for it.
  *
- * Each run dispatches the product through the backend's public matmul and waits for the
- * queue to finish (`onSubmittedWorkDone`); the result stays on the device (no readback).
+ * Each run dispatches the product through the backend's public matmul, submits it and
+ * waits for the queue to finish (`onSubmittedWorkDone`); the result stays on the device
+ * (no readback).
  * Without a GPU this runs on Mesa's lavapipe (Vulkan on the CPU): the figures show the
  * kernels work, not what a GPU does.
  *
@@ -62,6 +63,7 @@ for (const [m, k, n] of shapes) {
   const once = async (): Promise<number> => {
     const t0 = performance.now();
     const c = matmul(a, b);
+    backend.rt.flush(); // submit now (kernels are otherwise submitted in a microtask, after this wait began)
     await device.queue.onSubmittedWorkDone();
     const ms = performance.now() - t0;
     c.dispose();

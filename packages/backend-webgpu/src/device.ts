@@ -12,6 +12,12 @@ export interface GpuContext {
    */
   readonly software: boolean;
   /**
+   * True when the device was opened with the `subgroups` feature and the adapter's
+   * subgroups are at most 64 wide (row kernels then reduce with subgroup operations
+   * inside their 64-invocation workgroups; see kernels/fused.ts).
+   */
+  readonly subgroups: boolean;
+  /**
    * Whatever must stay referenced while the device lives. In Node, the GPU object
    * returned by the `webgpu` package's `create()`: when it is garbage-collected the
    * process crashes, so the backend holds it until `dispose()`.
@@ -64,6 +70,8 @@ export interface DeviceOptions {
   readonly providers?: readonly GpuProvider[];
   /** Adapter power preference. */
   readonly powerPreference?: GPUPowerPreference;
+  /** Request the `subgroups` feature when the adapter has it (default true; false keeps the shared-memory reductions). */
+  readonly subgroups?: boolean;
 }
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|cpu/;
@@ -98,7 +106,11 @@ export async function openDevice(options: DeviceOptions = {}): Promise<GpuContex
       .join(' ')
       .toLowerCase();
     const limits = adapter.limits;
+    // Subgroup reductions assume a 64-invocation workgroup is made of whole subgroups.
+    const maxSubgroup = (info as { subgroupMaxSize?: number } | undefined)?.subgroupMaxSize ?? 0;
+    const subgroups = options.subgroups !== false && adapter.features.has('subgroups') && maxSubgroup > 0 && maxSubgroup <= 64;
     const device = await adapter.requestDevice({
+      ...(subgroups ? { requiredFeatures: ['subgroups' as GPUFeatureName] } : {}),
       requiredLimits: {
         maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
         maxBufferSize: limits.maxBufferSize,
@@ -106,7 +118,7 @@ export async function openDevice(options: DeviceOptions = {}): Promise<GpuContex
       },
     });
     const software = SOFTWARE.test(adapterDescription) || (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
-    return { device, adapterDescription, software, keepAlive: entry.keepAlive };
+    return { device, adapterDescription, software, subgroups: subgroups && device.features.has('subgroups'), keepAlive: entry.keepAlive };
   }
   throw new BackendError(`webgpu: no WebGPU adapter found (${tried.join('; ')})`);
 }

@@ -18,7 +18,7 @@ import {
 } from '@heed/core';
 import { openDevice, type DeviceOptions, type GpuContext } from './device.js';
 import { GpuRuntime } from './runtime.js';
-import type { KernelHost } from './kernels/host.js';
+import type { KernelHost, RowKernel } from './kernels/host.js';
 import { binaryExpr, castExpr, compareExpr, map, unaryExpr } from './kernels/elementwise.js';
 import * as mv from './kernels/movement.js';
 import { argReduce, reduce } from './kernels/reduce.js';
@@ -43,6 +43,8 @@ class GpuData {
 export interface WebGpuBackendOptions extends DeviceOptions {
   /** Force a matmul kernel (default: `blocked` on software adapters, `tiled` on GPUs; see matmul.ts). */
   readonly matmulKernel?: MatmulKernel;
+  /** Force how row kernels map rows to invocations (default `auto`: by adapter and shape, see fused.ts). */
+  readonly rowKernel?: RowKernel;
 }
 
 /**
@@ -56,6 +58,12 @@ export class WebGpuBackend implements Backend, KernelHost {
   readonly rt: GpuRuntime;
   /** The matmul (and attention) kernel chosen for this adapter. */
   readonly matmulKernel: MatmulKernel;
+  /** How row kernels map rows to invocations. */
+  readonly rowKernel: RowKernel;
+  /** Whether workgroup-per-row kernels use subgroup reductions (the adapter has `subgroups`). */
+  readonly subgroups: boolean;
+  /** Whether the adapter is a software one (lavapipe, SwiftShader): kernel choice. */
+  readonly software: boolean;
   private live = 0;
   private liveBytes = 0;
   private disposed = false;
@@ -66,6 +74,9 @@ export class WebGpuBackend implements Backend, KernelHost {
     this.rt = new GpuRuntime(ctx);
     this.keepAlive = ctx.keepAlive;
     this.matmulKernel = options.matmulKernel ?? (ctx.software ? 'blocked' : 'tiled');
+    this.rowKernel = options.rowKernel ?? 'auto';
+    this.subgroups = ctx.subgroups;
+    this.software = ctx.software;
   }
 
   /** Opens a device (navigator.gpu, or Dawn in Node) and returns a backend on it; throws BackendError without an adapter. */
@@ -74,11 +85,13 @@ export class WebGpuBackend implements Backend, KernelHost {
   }
 
   /** The adapter, whether it is a software one, and the kernels chosen. */
-  get info(): { adapter: string; software: boolean; matmulKernel: MatmulKernel; pipelines: number; dispatches: number; pooled: { buffers: number; bytes: number } } {
+  get info(): { adapter: string; software: boolean; matmulKernel: MatmulKernel; rowKernel: RowKernel; subgroups: boolean; pipelines: number; dispatches: number; pooled: { buffers: number; bytes: number } } {
     return {
       adapter: this.rt.ctx.adapterDescription,
       software: this.rt.ctx.software,
       matmulKernel: this.matmulKernel,
+      rowKernel: this.rowKernel,
+      subgroups: this.subgroups,
       pipelines: this.rt.pipelineCount,
       dispatches: this.rt.dispatches,
       pooled: this.rt.pool.stats(),

@@ -157,17 +157,174 @@ describe('webgpu backend specifics', () => {
   });
 });
 
-describe('webgpu long rows', () => {
-  it('softmax and logSoftmax over rows of 1,000 (one workgroup per row) match the CPU backend', async () => {
-    const gpu = new Engine(await WebGpuBackend.create());
-    const cpu = new Engine(new CpuBackend({ threads: 1 }));
-    const vals = rand(3 * 1000, 21).map((v) => v * 20);
-    for (const f of [softmax, logSoftmax]) {
-      const want = await f(tensor(vals, [3, 1000], 'float32', { engine: cpu })).data();
-      const got = await f(tensor(vals, [3, 1000], 'float32', { engine: gpu })).data();
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-6 + 1e-5 * Math.abs(want[i]!));
+describe('webgpu row kernels, long and short rows', () => {
+  const variants: [string, Parameters<typeof WebGpuBackend.create>[0]][] = [
+    ['auto', {}],
+    ['thread per row', { rowKernel: 'thread' }],
+    ['workgroup per row, subgroups', { rowKernel: 'workgroup' }],
+    ['workgroup per row, shared-memory tree', { rowKernel: 'workgroup', subgroups: false }],
+  ];
+  let cpu: Engine;
+  const engines: Engine[] = [];
+  const backends: WebGpuBackend[] = [];
+  beforeAll(async () => {
+    cpu = new Engine(new CpuBackend({ threads: 1 }));
+    for (const [, o] of variants) {
+      const b = await WebGpuBackend.create(o);
+      backends.push(b);
+      engines.push(new Engine(b));
     }
-    gpu.dispose();
+  });
+  afterAll(() => {
+    for (const e of [cpu, ...engines]) e.dispose();
+  });
+
+  const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string): void => {
+    expect(got.length, what).toBe(want.length);
+    let worst = 0;
+    let at = -1;
+    for (let i = 0; i < want.length; i++) {
+      const excess = Math.abs(got[i]! - want[i]!) - (1e-6 + 1e-5 * Math.abs(want[i]!));
+      if (!(excess <= worst)) {
+        worst = excess;
+        at = i;
+      }
+    }
+    expect(at, `${what}: element ${at} is ${got[at]}, want ${want[at]}`).toBe(-1);
+  };
+
+  it('uses subgroup reductions on this adapter (it has the subgroups feature) unless told not to', () => {
+    expect(backends[0]!.subgroups).toBe(true);
+    expect(backends[3]!.subgroups).toBe(false);
+  });
+
+  /** Float64 references of the row ops (on the float32-rounded inputs, as the conformance kit does). */
+  function reference(op: string, x: Float32Array, r: number, c: number, g: Float32Array, be: Float32Array, labels: number[]): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < r; i++) {
+      const row = Array.from(x.subarray(i * c, (i + 1) * c));
+      if (op === 'layerNorm') {
+        const mu = row.reduce((a, v) => a + v, 0) / c;
+        const inv = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mu) ** 2, 0) / c + 1e-5);
+        row.forEach((v, j) => out.push((v - mu) * inv * g[j]! + be[j]!));
+        continue;
+      }
+      const m = Math.max(...row);
+      const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+      if (op === 'softmax') row.forEach((v) => out.push(Math.exp(v - m) / s));
+      else if (op === 'logSoftmax') row.forEach((v) => out.push(v - m - Math.log(s)));
+      else out.push(Math.log(s) - (row[labels[i]!]! - m));
+    }
+    return out;
+  }
+
+  it('softmax, logSoftmax, layerNorm and crossEntropy match float64 on 128×3072, rows of 10,000, 300 and short rows, confident rows included', async () => {
+    const shapes: [number, number][] = [[128, 3072], [2, 10000], [3, 300], [6, 255], [5, 7], [4, 1], [65600, 2]];
+    for (const [r, c] of shapes) {
+      // noise of ±10 with a logit 30 above it at the start of every row: log-softmax and
+      // cross-entropy of that entry are ≈ −Σ exp(x − m), far below 1 (catches log(1 + tiny) in f32)
+      const vals = Float32Array.from(rand(r * c, 21 + c), (v, i) => v * 20 + (i % c === 0 ? 30 : 0));
+      const g = Float32Array.from(rand(c, 22), (v) => 1 + v);
+      const be = Float32Array.from(rand(c, 23));
+      const labels = Array.from({ length: r }, (_, i) => (i % 3 === 0 ? 0 : (i * 7919) % c));
+      const ops: [string, (e: Engine) => Tensor][] = [
+        ['softmax', (e) => softmax(tensor(vals, [r, c], 'float32', { engine: e }))],
+        ['logSoftmax', (e) => logSoftmax(tensor(vals, [r, c], 'float32', { engine: e }))],
+        ['layerNorm', (e) => layerNorm(tensor(vals, [r, c], 'float32', { engine: e }), tensor(g, [c], 'float32', { engine: e }), tensor(be, [c], 'float32', { engine: e }), 1e-5)],
+        ['crossEntropy', (e) => crossEntropy(tensor(vals, [r, c], 'float32', { engine: e }), tensor(labels, [r], 'int32', { engine: e }), { reduction: 'none' })],
+      ];
+      for (const [name, f] of ops) {
+        // more rows than one grid dimension holds: workgroups fold into y, the padding ones idle
+        // (one op is enough: forcing a workgroup per 2-element row is slow on a CPU driver)
+        if (r > 65535 && name !== 'crossEntropy') continue;
+        const want = reference(name, vals, r, c, g, be, labels);
+        for (let v = 0; v < variants.length; v++) {
+          const e = engines[v]!;
+          const out = e.tidy(() => f(e));
+          close(await out.data(), want, `${name} ${r}×${c} (${variants[v]![0]})`);
+          out.dispose();
+        }
+      }
+    }
+  });
+
+  it('the attention softmax matches the CPU backend on long and short key rows, with masks, causal limit and fully masked rows', async () => {
+    const cases: { q: number[]; tk: number; causal: boolean; mask?: (bi: number, hi: number, i: number, j: number) => boolean }[] = [
+      { q: [1, 2, 5, 8], tk: 1000, causal: false },
+      { q: [2, 1, 4, 8], tk: 300, causal: true },
+      { q: [2, 2, 3, 4], tk: 777, causal: false, mask: (bi, _hi, i, j) => (j * 3 + i + bi) % 5 !== 0 && !(bi === 1 && i === 2) },
+      { q: [1, 2, 3, 4], tk: 6, causal: true, mask: (_bi, hi, i) => !(hi === 1 && i === 0) },
+    ];
+    for (const { q: qs, tk, causal, mask } of cases) {
+      const [b, h, tq, d] = qs as [number, number, number, number];
+      const qv = rand(b * h * tq * d, 31).map((v) => v * 4);
+      const kv = rand(b * h * tk * d, 32).map((v) => v * 4);
+      const vv = rand(b * h * tk * d, 33);
+      const mv: number[] = [];
+      if (mask) for (let bi = 0; bi < b; bi++) for (let hi = 0; hi < h; hi++) for (let i = 0; i < tq; i++) for (let j = 0; j < tk; j++) mv.push(mask(bi, hi, i, j) ? 1 : 0);
+      const run = (e: Engine): Tensor => {
+        const o = { engine: e };
+        return scaledDotProductAttention(tensor(qv, [b, h, tq, d], 'float32', o), tensor(kv, [b, h, tk, d], 'float32', o), tensor(vv, [b, h, tk, d], 'float32', o), {
+          causal,
+          ...(mask ? { mask: tensor(mv, [b, h, tq, tk], 'bool', o) } : {}),
+        });
+      };
+      const want = await cpu.tidy(() => run(cpu)).data();
+      for (let v = 0; v < variants.length; v++) {
+        const e = engines[v]!;
+        const out = e.tidy(() => run(e));
+        close(await out.data(), want, `attention ${qs.join('×')} tk ${tk} (${variants[v]![0]})`);
+        out.dispose();
+      }
+    }
+  });
+});
+
+describe('webgpu tiled matmul (the kernel real GPUs get) under attention, LSTM and GRU', () => {
+  it('matches the CPU backend on batched, transposed and odd shapes and through the fused ops that run on it', async () => {
+    const tiled = await WebGpuBackend.create({ matmulKernel: 'tiled' });
+    expect(tiled.matmulKernel).toBe('tiled');
+    const et = new Engine(tiled);
+    const cpu = new Engine(new CpuBackend({ threads: 1 }));
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[2, 3, 33, 65], [2, 3, 65, 31], false, false],
+      [[4, 1, 70, 19], [3, 70, 41], true, false],
+      [[5, 67, 97], [5, 33, 97], false, true],
+      [[1, 1], [1, 1], true, true],
+      [[129, 1], [1, 130], false, false],
+      [[31, 200], [200, 1], false, false],
+    ];
+    for (const [as, bs, ta, tb] of cases) {
+      const av = rand(as.reduce((x, y) => x * y, 1), 41);
+      const bv = rand(bs.reduce((x, y) => x * y, 1), 42);
+      const run = (e: Engine): Tensor => e.tidy(() => matmul(tensor(av, as, 'float32', { engine: e }), tensor(bv, bs, 'float32', { engine: e }), { transA: ta, transB: tb }));
+      const want = await run(cpu).data();
+      const got = await run(et).data();
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${as}·${bs} ${ta} ${tb} at ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(want[i]!));
+    }
+    // attention (q·kᵀ with transB, then P·v), LSTM and GRU cells on odd sizes
+    const fusedCases: [string, (e: Engine) => Tensor][] = [
+      ['attention', (e) => {
+        const o = { engine: e };
+        return scaledDotProductAttention(tensor(rand(2 * 3 * 17 * 9, 51), [2, 3, 17, 9], 'float32', o), tensor(rand(2 * 3 * 45 * 9, 52), [2, 3, 45, 9], 'float32', o), tensor(rand(2 * 3 * 45 * 11, 53), [2, 3, 45, 11], 'float32', o), { causal: true });
+      }],
+      ['lstm', (e) => {
+        const o = { engine: e };
+        const [hOut, cOut] = lstmCell(tensor(rand(5 * 13, 54), [5, 13], 'float32', o), tensor(rand(5 * 7, 55), [5, 7], 'float32', o), tensor(rand(5 * 7, 56), [5, 7], 'float32', o), tensor(rand(13 * 28, 57), [13, 28], 'float32', o), tensor(rand(7 * 28, 58), [7, 28], 'float32', o), tensor(rand(28, 59), [28], 'float32', o));
+        return add(hOut, cOut);
+      }],
+      ['gru', (e) => {
+        const o = { engine: e };
+        return gruCell(tensor(rand(3 * 37, 60), [3, 37], 'float32', o), tensor(rand(3 * 33, 61), [3, 33], 'float32', o), tensor(rand(37 * 99, 62), [37, 99], 'float32', o), tensor(rand(33 * 99, 63), [33, 99], 'float32', o), tensor(rand(99, 64), [99], 'float32', o), tensor(rand(99, 65), [99], 'float32', o));
+      }],
+    ];
+    for (const [name, f] of fusedCases) {
+      const want = await cpu.tidy(() => f(cpu)).data();
+      const got = await et.tidy(() => f(et)).data();
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${name} at ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(want[i]!));
+    }
+    et.dispose();
     cpu.dispose();
   });
 });

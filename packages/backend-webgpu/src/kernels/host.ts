@@ -1,9 +1,22 @@
 import { sizeOf, stridesOf, type DType, type Shape, type TensorInfo } from '@heed/core';
 import type { GpuRuntime } from '../runtime.js';
 
+/**
+ * How row kernels (softmax, log-softmax, layer norm, cross-entropy, the attention
+ * softmax) map rows to invocations: `thread` one invocation per row, `workgroup` one
+ * 64-invocation workgroup per row, `auto` (default) by adapter and shape (see fused.ts).
+ */
+export type RowKernel = 'auto' | 'thread' | 'workgroup';
+
 /** What kernels need from the backend: the runtime, a tensor's buffer and fresh outputs. */
 export interface KernelHost {
   readonly rt: GpuRuntime;
+  /** Row-to-invocation mapping of the row kernels. */
+  readonly rowKernel: RowKernel;
+  /** Whether the adapter is a software one (kernel choice; see GpuContext.software). */
+  readonly software: boolean;
+  /** Whether workgroup-per-row kernels reduce with subgroup operations (else a shared-memory tree). */
+  readonly subgroups: boolean;
   /** The GPU buffer behind a tensor of this backend. */
   buf(t: TensorInfo): GPUBuffer;
   /** A fresh output tensor (pooled buffer, contents undefined until a kernel writes it). */
