@@ -11,6 +11,7 @@ export { Encoding } from './encoding.js';
 export {
   Tokenizer,
   type AddedToken,
+  type AddedTokenInput,
   type TruncationOptions,
   type PaddingOptions,
   type EncodeOptions,

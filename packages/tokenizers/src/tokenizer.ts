@@ -2,7 +2,7 @@
  * The tokenizer pipeline: added tokens → normalizer → pre-tokenizer → model →
  * truncation → post-processor → padding, with exact offsets into the original text.
  */
-import { AddedVocabulary, type AddedToken } from './added-tokens.js';
+import { AddedVocabulary, type AddedToken, type AddedTokenInput } from './added-tokens.js';
 import { AlignedBuilder, type AlignedString } from './aligned.js';
 import { toByteLevel } from './bytes.js';
 import type { Decoder } from './decoders.js';
@@ -18,7 +18,7 @@ import type { PreTokenizer } from './pre-tokenizers.js';
 import { checkTruncation, overflowPairs, truncatePair, truncationToJSON, type TruncationOptions } from './truncation.js';
 import { isWhitespace } from './unicode.js';
 
-export type { AddedToken } from './added-tokens.js';
+export type { AddedToken, AddedTokenInput } from './added-tokens.js';
 export type { FromVocabOptions } from './factories.js';
 export type { PaddingOptions } from './padding.js';
 export type { TruncationOptions } from './truncation.js';
@@ -130,21 +130,32 @@ export class Tokenizer {
     this.inv[t.id] = t.content;
   }
 
-  /** Adds tokens matched verbatim in the input; returns how many were new. */
-  addTokens(contents: readonly string[], special = false): number {
+  /**
+   * Adds tokens; returns how many were new. A string is a token with default flags; as in
+   * HF, a token is `normalized` (matched in the normalized text) unless it is special.
+   * A token already in the model's vocabulary keeps its id; others get new ids.
+   */
+  addTokens(tokens: readonly AddedTokenInput[], special = false): number {
     let n = 0;
-    for (const c of contents) {
+    for (const x of tokens) {
+      const t = typeof x === 'string' ? { content: x } : x;
+      const c = t.content;
       if (this.added.byContent.has(c)) continue;
+      const sp = t.special ?? special;
       const id = this.model.tokenToId(c) ?? Math.max(this.model.vocabSize, this.inv.length);
-      this.registerAdded({ id, content: c, special });
+      const tok: AddedToken = { id, content: c, special: sp, normalized: t.normalized ?? !sp };
+      if (t.singleWord !== undefined) tok.singleWord = t.singleWord;
+      if (t.lstrip !== undefined) tok.lstrip = t.lstrip;
+      if (t.rstrip !== undefined) tok.rstrip = t.rstrip;
+      this.registerAdded(tok);
       n++;
     }
     return n;
   }
 
   /** Adds special tokens (skipped by `decode`); returns how many were new. */
-  addSpecialTokens(contents: readonly string[]): number {
-    return this.addTokens(contents, true);
+  addSpecialTokens(tokens: readonly AddedTokenInput[]): number {
+    return this.addTokens(tokens, true);
   }
 
   /** The added tokens. */
@@ -232,24 +243,59 @@ export class Tokenizer {
     return r;
   }
 
-  /** Runs normalizer, pre-tokenizer and model over `text[a..b)` (no added tokens inside). */
+  /**
+   * Runs normalizer, pre-tokenizer and model over `text[a..b)` (no raw-text added tokens
+   * inside), with the normalized-text added tokens found after normalization.
+   */
   private encodeRange(text: string, a: number, b: number, raw: Raw, wordBase: number): number {
     const sub = a === 0 && b === text.length ? text : text.slice(a, b);
     let norm: AlignedString = { text: sub, start: null, end: null };
     if (this.normalizer !== null) norm = this.normalizer.normalize(norm);
+    if (this.added.normalizedCount === 0) return this.encodeNormalized(norm, 0, norm.text.length, a, raw, wordBase);
+    let word = wordBase;
+    const ns = norm.start;
+    const ne = norm.end;
+    this.added.splitNormalized(
+      norm.text,
+      this.normalizer,
+      (s, e) => {
+        word = this.encodeNormalized(norm, s, e, a, raw, word);
+      },
+      (tok, s, e) => {
+        raw.ids.push(tok.id);
+        raw.tokens.push(tok.content);
+        raw.starts.push(a + (ns === null ? s : ns[s]!));
+        raw.ends.push(a + (ne === null ? e : ne[e - 1]!));
+        raw.wordIds.push(word++);
+      },
+    );
+    return word;
+  }
+
+  /**
+   * Runs pre-tokenizer and model over units `[s0, e0)` of `norm`, the normalized form of
+   * the original text from `base` on; offsets go back to the original text.
+   */
+  private encodeNormalized(norm: AlignedString, s0: number, e0: number, base: number, raw: Raw, wordBase: number): number {
+    if (e0 <= s0) return wordBase;
     const pt = this.preTokenizer;
-    if (pt !== null && pt.addPrefixSpace && norm.text.length > 0 && !isWhitespace(norm.text.codePointAt(0)!)) {
-      const bld = new AlignedBuilder(norm.text.length + 1);
-      bld.push(' ', 0, 0);
-      bld.pushAligned(norm, 0, norm.text.length);
+    if (pt !== null && pt.addPrefixSpace && !isWhitespace(norm.text.codePointAt(s0)!)) {
+      // The prefix space maps to where the piece starts.
+      const at = norm.start === null ? s0 : norm.start[s0]!;
+      const bld = new AlignedBuilder(e0 - s0 + 1);
+      bld.push(' ', at, at);
+      bld.pushAligned(norm, s0, e0);
       norm = bld.build();
+      s0 = 0;
+      e0 = norm.text.length;
     }
     const nt = norm.text;
     const spans: number[] = [];
-    if (pt !== null) pt.splitRange(nt, 0, nt.length, spans);
-    else if (nt.length > 0) spans.push(0, nt.length);
+    if (pt !== null) pt.splitRange(nt, s0, e0, spans);
+    else spans.push(s0, e0);
     const ns = norm.start;
     const ne = norm.end;
+    const a = base;
     const inv = this.inv;
     const { ids, tokens, starts, ends, wordIds } = raw;
     let word = wordBase;
@@ -279,7 +325,7 @@ export class Tokenizer {
   private encodeSequence(text: string, seq: number): Encoding {
     const raw: Raw = { ids: [], tokens: [], starts: [], ends: [], wordIds: [] };
     let word = 0;
-    if (this.added.size === 0) word = this.encodeRange(text, 0, text.length, raw, word);
+    if (this.added.rawCount === 0) word = this.encodeRange(text, 0, text.length, raw, word);
     else
       this.added.split(
         text,
