@@ -88,31 +88,48 @@ function rowMax(x: usize, cols: i32): f32 {
   return m;
 }
 
-/** Σ e^(x − m) over a row; stores the exponentials in y when `store`. */
+/**
+ * Σ e^(x − m) over a row; stores the exponentials in y when `keep`. The terms equal to 1
+ * (the row's maxima) are counted apart from the rest, which is summed in f32 lanes: added
+ * onto a 1, the small terms of a confident row would be rounded away (its log-sum-exp, and
+ * a cross-entropy near 0, would lose all relative accuracy).
+ */
 // @ts-ignore: decorator
 @inline function rowSumExp(x: usize, y: usize, cols: i32, m: f32, keep: bool): f64 {
   const mv = splat(m);
+  const zero = splat(0);
   let s0 = splat(0), s1 = splat(0);
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
   let j = 0;
   for (; j + 8 <= cols; j += 8) {
     const off = <usize>j << 2;
-    const e0 = vexp(f32x4.sub(v128.load(x + off), mv));
-    const e1 = vexp(f32x4.sub(v128.load(x + off, 16), mv));
+    const d0 = f32x4.sub(v128.load(x + off), mv);
+    const d1 = f32x4.sub(v128.load(x + off, 16), mv);
+    const e0 = vexp(d0);
+    const e1 = vexp(d1);
     if (keep) {
       v128.store(y + off, e0);
       v128.store(y + off, e1, 16);
     }
-    s0 = f32x4.add(s0, e0);
-    s1 = f32x4.add(s1, e1);
+    const one0 = f32x4.eq(d0, zero);
+    const one1 = f32x4.eq(d1, zero);
+    s0 = f32x4.add(s0, v128.andnot(e0, one0));
+    s1 = f32x4.add(s1, v128.andnot(e1, one1));
+    c0 = i32x4.sub(c0, one0); // a true lane is −1
+    c1 = i32x4.sub(c1, one1);
   }
+  const c = i32x4.add(c0, c1);
+  let ones = <f64>(i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3));
   let s = hsum(f32x4.add(s0, s1));
   for (; j < cols; j++) {
     const off = <usize>j << 2;
-    const e = f32x4.extract_lane(vexp(splat(load<f32>(x + off) - m)), 0);
+    const d = load<f32>(x + off) - m;
+    const e = f32x4.extract_lane(vexp(splat(d)), 0);
     if (keep) store<f32>(y + off, e);
-    s += <f64>e;
+    if (d == 0) ones += 1.0;
+    else s += <f64>e;
   }
-  return s;
+  return ones + s;
 }
 
 function softmaxRow(x: usize, y: usize, cols: i32): void {
