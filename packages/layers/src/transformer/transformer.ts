@@ -29,6 +29,17 @@ function parts(o: TransformerLayerOptions): { dff: number; drop: number; placeme
   return { dff: o.dFF ?? 4 * o.dModel, drop: o.dropout ?? 0.1, placement: o.norm ?? 'post' };
 }
 
+/** Builders for the sublayers both layer kinds are made of, with the layer's shared options. */
+function sublayers(c: ModuleOptions, options: TransformerLayerOptions) {
+  const { dff, drop, placement } = parts(options);
+  const eps = options.eps !== undefined ? { eps: options.eps } : {};
+  return {
+    attention: (): MultiHeadAttention => new MultiHeadAttention(options.dModel, options.numHeads, { ...c, dropout: drop }),
+    ffn: (): PositionwiseFFN => new PositionwiseFFN(options.dModel, dff, { ...c, dropout: drop, activation: options.activation ?? 'relu' }),
+    residual: (): ResidualNorm => new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }),
+  };
+}
+
 /** Encoder layer: self-attention then FFN, each with residual + LayerNorm (`selfAttn`, `ffn`, `res1`, `res2`). */
 export class TransformerEncoderLayer extends Module {
   readonly selfAttn: MultiHeadAttention;
@@ -38,13 +49,11 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(readonly options: TransformerLayerOptions) {
     super(options);
-    const { dff, drop, placement } = parts(options);
-    const c = this.childOptions;
-    const eps = options.eps !== undefined ? { eps: options.eps } : {};
-    this.selfAttn = this.child('selfAttn', new MultiHeadAttention(options.dModel, options.numHeads, { ...c, dropout: drop }));
-    this.ffn = this.child('ffn', new PositionwiseFFN(options.dModel, dff, { ...c, dropout: drop, activation: options.activation ?? 'relu' }));
-    this.res1 = this.child('res1', new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }));
-    this.res2 = this.child('res2', new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }));
+    const make = sublayers(this.childOptions, options);
+    this.selfAttn = this.child('selfAttn', make.attention());
+    this.ffn = this.child('ffn', make.ffn());
+    this.res1 = this.child('res1', make.residual());
+    this.res2 = this.child('res2', make.residual());
   }
 
   override get layerName(): string {
@@ -80,15 +89,13 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(readonly options: TransformerLayerOptions) {
     super(options);
-    const { dff, drop, placement } = parts(options);
-    const c = this.childOptions;
-    const eps = options.eps !== undefined ? { eps: options.eps } : {};
-    this.selfAttn = this.child('selfAttn', new MultiHeadAttention(options.dModel, options.numHeads, { ...c, dropout: drop }));
-    this.crossAttn = this.child('crossAttn', new MultiHeadAttention(options.dModel, options.numHeads, { ...c, dropout: drop }));
-    this.ffn = this.child('ffn', new PositionwiseFFN(options.dModel, dff, { ...c, dropout: drop, activation: options.activation ?? 'relu' }));
-    this.res1 = this.child('res1', new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }));
-    this.res2 = this.child('res2', new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }));
-    this.res3 = this.child('res3', new ResidualNorm(options.dModel, placement, { ...c, dropout: drop, ...eps }));
+    const make = sublayers(this.childOptions, options);
+    this.selfAttn = this.child('selfAttn', make.attention());
+    this.crossAttn = this.child('crossAttn', make.attention());
+    this.ffn = this.child('ffn', make.ffn());
+    this.res1 = this.child('res1', make.residual());
+    this.res2 = this.child('res2', make.residual());
+    this.res3 = this.child('res3', make.residual());
   }
 
   override get layerName(): string {
