@@ -4,3 +4,4 @@
  */
 export * from './io/safetensors-node.js';
 export * from './io/tensor-io-node.js';
+export * from './io/atomic-node.js';

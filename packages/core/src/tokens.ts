@@ -13,8 +13,8 @@ export const TOKENS = {
   PluginName: Symbol.for('heed.PluginName'),
   /** Attention scoring functions (bound by name). */
   AttentionScore: Symbol.for('heed.AttentionScore'),
-  /** Layer factories (bound by name). */
-  Layer: Symbol.for('heed.Layer'),
+  /** Model types (`ModelRegistration`s from @heed/models, bound by type name). */
+  Model: Symbol.for('heed.Model'),
   /** Task pipelines (bound by task name). */
   Pipeline: Symbol.for('heed.Pipeline'),
   /** Tokenizer factories (bound by name). */

@@ -1,9 +1,6 @@
-import { DTypeError, ShapeError, type Tensor } from '@heed/core';
+import { DTypeError, ShapeError, fmt, type Tensor } from '@heed/core';
 
-/** Formats a shape as `[a,b,c]`. */
-export function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
+export { fmt };
 
 /** Throws a ShapeError naming `layer` unless `t` has rank `rank` and each given dim matches (undefined = any). */
 export function expectShape(layer: string, what: string, t: Tensor, dims: readonly (number | undefined)[], meaning: string): void {

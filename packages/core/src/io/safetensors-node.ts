@@ -2,9 +2,8 @@
  * safetensors files on disk (Node only; the parser in `safetensors.ts` has no Node
  * dependency so that browsers can use it on fetched bytes).
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-node.js';
 import { CheckpointError } from '../errors.js';
 import {
   encodeSafetensorsParts,
@@ -44,27 +43,6 @@ export interface WriteSafetensorsOptions {
   writeChunk?: (file: FileHandle, chunk: Uint8Array) => Promise<void>;
 }
 
-async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < chunk.byteLength) {
-    const { bytesWritten } = await file.write(chunk, done, chunk.byteLength - done);
-    done += bytesWritten;
-  }
-}
-
-/** Best-effort fsync of a directory, so a rename in it is durable (not possible on Windows). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Directories cannot be opened or synced on some platforms; the rename still happened.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
 /**
  * Writes tensors to a safetensors file atomically: the bytes go to
  * `<path>.tmp-<random hex>` in the same directory, which is fsynced, closed and then
@@ -84,24 +62,5 @@ export async function writeSafetensorsFile(
   options: WriteSafetensorsOptions = {},
 ): Promise<void> {
   const parts = encodeSafetensorsParts(tensors, metadata);
-  const writeChunk = options.writeChunk ?? writeAll;
-  const tmp = `${path}.tmp-${randomBytes(8).toString('hex')}`;
-  let file: FileHandle | undefined;
-  let created = false;
-  try {
-    file = await open(tmp, 'wx');
-    created = true;
-    await writeChunk(file, parts.header);
-    for (const chunk of parts.chunks) await writeChunk(file, chunk);
-    await file.sync();
-    await file.close();
-    file = undefined;
-    await rename(tmp, path);
-    created = false;
-  } catch (e) {
-    await file?.close().catch(() => undefined);
-    if (created) await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await syncDirectory(dirname(path));
+  await writeFileAtomic(path, [parts.header, ...parts.chunks], options.writeChunk ? { writeChunk: options.writeChunk } : {});
 }

@@ -1,0 +1,10 @@
+/**
+ * @heed/models: models as plugins saved as model directories (config.json +
+ * model.safetensors), the seq2seq family, Transformers, language models and BERT, a
+ * Trainer, and generation (greedy, beam, sampling) through one decoder-step interface.
+ */
+export * from './errors.js';
+export * from './model.js';
+export * from './registry.js';
+export * from './generation/session.js';
+export * from './plugins.js';

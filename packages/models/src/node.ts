@@ -1,0 +1,2 @@
+/** @heed/models/node: model directories on Node's file system. */
+export * from './io/model-dir-node.js';
