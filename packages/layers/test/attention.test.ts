@@ -87,7 +87,7 @@ forEachBackend((backend, getHeed) => {
         const score = ref(await vals(qt), await vals(kt), params);
         const vs = await vals(vt);
         for (const m of [undefined, mask]) {
-          const out = attn.forward(qt, kt, vt, m ? { mask: tensor(m) } : {});
+          const out = attn.forward(qt, kt, vt, m ? { keyMask: tensor(m) } : {});
           const r = reference(score, vs, 3, m);
           expect(out.weights.shape).toEqual([B, TQ, TK]);
           expect(relError(await vals(out.weights), r.weights)).toBeLessThan(1e-5);
@@ -125,8 +125,8 @@ forEachBackend((backend, getHeed) => {
       expect(() => new Attention(getHeed(), { score: 'dot', queryDim: 4, keyDim: 6 })).toThrow(/Attention\(score=dot, query=4, key=6\): the "dot" score needs queryDim = keyDim, got queryDim 4 and keyDim 6/);
       const attn = new Attention(getHeed(), { score: 'general', queryDim: D, keyDim: D });
       const kt = randomNormal([B, TK, D]);
-      expect(() => attn.forward(randomNormal([B, TQ, D]), kt, kt, { mask: tensor([[true, false]]) })).toThrow(ShapeError);
-      expect(() => attn.forward(randomNormal([B, TQ, D]), kt, kt, { mask: tensor([[true, false]]) })).toThrow(/mask must be bool \[2, 4\] \(batch, keys; true = attend\), got bool \[1,2\]/);
+      expect(() => attn.forward(randomNormal([B, TQ, D]), kt, kt, { keyMask: tensor([[true, false]]) })).toThrow(ShapeError);
+      expect(() => attn.forward(randomNormal([B, TQ, D]), kt, kt, { keyMask: tensor([[true, false]]) })).toThrow(/keyMask must be bool \[2, 4\] \(batch, keys; true = attend\), got bool \[1,2\]/);
       expect(() => attn.forward(randomNormal([B, TQ, 3]), kt)).toThrow(/query must be \[batch, tq, 5\] or \[batch, 5\], got \[2,3,3\]/);
       expect(() => new Attention(getHeed(), { score: 'location', queryDim: D, keyDim: D })).toThrow(/needs maxKeys/);
     });

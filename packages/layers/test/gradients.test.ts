@@ -90,7 +90,7 @@ forEachBackend((_backend, getHeed) => {
       const mask = tensor([[true, true, false], [true, true, true]]);
       for (const score of ['dot', 'scaled-dot', 'general', 'additive', 'cosine', 'location']) {
         const m = new Attention(getHeed(), { score, queryDim: 4, keyDim: 4, maxKeys: 3, seed: 1 });
-        await check(m, (q, k, v) => { const o = m.forward(q!, k!, v!, { mask }); return tensorSum(o.context, o.weights); }, [x([2, 2, 4]), x([2, 3, 4], 2), x([2, 3, 2], 3)], 3);
+        await check(m, (q, k, v) => { const o = m.forward(q!, k!, v!, { keyMask: mask }); return tensorSum(o.context, o.weights); }, [x([2, 2, 4]), x([2, 3, 4], 2), x([2, 3, 2], 3)], 3);
       }
     });
     it('MultiHeadAttention (fused and explicit paths, masks, causal)', async () => {
@@ -102,7 +102,7 @@ forEachBackend((_backend, getHeed) => {
     it('positional encodings, FFN, residual + LayerNorm (post and pre)', async () => {
       const learned = new LearnedPositionalEncoding(6, 4, { seed: 1 });
       await check(learned, (a) => learned.forward(a!, 2), [x([2, 3, 4])]);
-      const sin = new SinusoidalPositionalEncoding(4, 8);
+      const sin = new SinusoidalPositionalEncoding(8, 4);
       await check(sin, (a) => sin.forward(a!, 1), [x([2, 3, 4])]);
       const ffn = new PositionwiseFFN(4, 6, { seed: 2, activation: 'gelu' });
       await check(ffn, (a) => ffn.forward(a!), [x([2, 3, 4])], 3);

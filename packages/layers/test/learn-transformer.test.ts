@@ -30,7 +30,7 @@ class TinyTransformer extends Module {
     const c = this.childOptions;
     this.srcEmb = this.child('srcEmb', new Embedding(VOCAB, dModel, { ...c, std: 1 / Math.sqrt(dModel) }));
     this.tgtEmb = this.child('tgtEmb', new Embedding(VOCAB + 1, dModel, { ...c, std: 1 / Math.sqrt(dModel) }));
-    this.pos = this.child('pos', new SinusoidalPositionalEncoding(dModel, 64, c));
+    this.pos = this.child('pos', new SinusoidalPositionalEncoding(64, dModel, c));
     this.encoder = this.child('encoder', new TransformerEncoder(2, { ...layer, dModel, ...c }));
     this.decoder = this.child('decoder', new TransformerDecoder(2, { ...layer, dModel, ...c }));
     this.out = this.child('out', new Linear(dModel, VOCAB, c));

@@ -2,12 +2,12 @@ import { vjp } from '../autograd.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, cast, greaterEqual, logicalAnd, mul, where } from './elementwise.js';
+import { add, greaterEqual, logicalAnd, mul } from './elementwise.js';
 import { arange } from './creation.js';
 import { fusedOrComposite } from './fused.js';
 import { matmul } from './matmul.js';
 import { reshape } from './reshape.js';
-import { softmax } from './softmax.js';
+import { maskedSoftmax, softmax } from './softmax.js';
 import { expectDType, expectTensor, run1 } from './util.js';
 
 /** Options of `scaledDotProductAttention`. */
@@ -35,10 +35,7 @@ function attentionComposite(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | unde
     allowed = allowed ? logicalAnd(allowed, cm) : cm;
   }
   if (!allowed) return matmul(softmax(scores), v);
-  scores = where(allowed, scores, -1e30);
-  // Multiplying by the mask makes fully masked rows exactly zero instead of uniform.
-  const p = mul(softmax(scores), cast(allowed, 'float32'));
-  return matmul(p, v);
+  return matmul(maskedSoftmax(scores, allowed), v);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor.js';
-import { div, exp, mul, sub } from './elementwise.js';
+import { cast, div, exp, mul, sub, where } from './elementwise.js';
 import { fusedOrComposite, lastAxisOp } from './fused.js';
 import { logSumExp, max, sum } from './reduce.js';
 import { run1 } from './util.js';
@@ -43,4 +43,14 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
       saveOutputs: true,
     }),
   );
+}
+
+/**
+ * Softmax over the last axis restricted to the entries where `allowed` (bool, broadcastable
+ * to `scores`) is true: masked entries get probability 0, and a row with no allowed entry
+ * is all zeros (not uniform). The one place attention layers mask their scores.
+ */
+export function maskedSoftmax(scores: Tensor, allowed: Tensor): Tensor {
+  const p = softmax(where(allowed, scores, -1e30));
+  return mul(p, cast(allowed, 'float32'));
 }

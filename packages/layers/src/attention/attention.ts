@@ -1,4 +1,4 @@
-import { ShapeError, TOKENS, cast, expandDims, matmul, mul, reshape, softmax, squeeze, where, type Heed, type Tensor } from '@heed/core';
+import { ShapeError, TOKENS, expandDims, matmul, maskedSoftmax, reshape, softmax, squeeze, type Heed, type Tensor } from '@heed/core';
 import { fmt } from '../check.js';
 import { Module, type ModuleOptions } from '../module.js';
 import { ScoreParameters, type AttentionScorer, type ScoreDims } from './scorer.js';
@@ -46,10 +46,10 @@ export class Attention extends Module {
 
   /**
    * Attends from `query` [batch, tq, queryDim] (or [batch, queryDim]) over `keys`
-   * [batch, tk, keyDim]; `values` [batch, tk, valueDim] default to the keys. `mask`
+   * [batch, tk, keyDim]; `values` [batch, tk, valueDim] default to the keys. `keyMask`
    * (bool [batch, tk], true = a real key) hides padding.
    */
-  forward(query: Tensor, keys: Tensor, values: Tensor = keys, options: { mask?: Tensor } = {}): AttentionResult {
+  forward(query: Tensor, keys: Tensor, values: Tensor = keys, options: { keyMask?: Tensor } = {}): AttentionResult {
     const single = query.rank === 2;
     const q = single ? expandDims(query, 1) : query;
     const [b, , dq] = q.shape as [number, number, number];
@@ -61,23 +61,16 @@ export class Attention extends Module {
     if (values.rank !== 3 || values.shape[0] !== b || values.shape[1] !== tk) {
       throw new ShapeError(`${this.layerName}: values must be [${b}, ${tk}, valueDim] to match keys ${fmt(keys.shape)}, got ${fmt(values.shape)}`);
     }
-    const mask = options.mask;
+    const mask = options.keyMask;
     if (mask && (mask.dtype !== 'bool' || mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== tk)) {
-      throw new ShapeError(`${this.layerName}: mask must be bool [${b}, ${tk}] (batch, keys; true = attend), got ${mask.dtype} ${fmt(mask.shape)}`);
+      throw new ShapeError(`${this.layerName}: keyMask must be bool [${b}, ${tk}] (batch, keys; true = attend), got ${mask.dtype} ${fmt(mask.shape)}`);
     }
     return this.engine.tidy(() => {
-      let scores = this.scorer.score(q, keys, this.scoreParams);
+      const scores = this.scorer.score(q, keys, this.scoreParams);
       if (scores.rank !== 3 || scores.shape[0] !== b || scores.shape[1] !== q.shape[1] || scores.shape[2] !== tk) {
         throw new ShapeError(`${this.layerName}: the "${this.scoreName}" scorer returned ${fmt(scores.shape)}, expected [${b},${q.shape[1]},${tk}]`);
       }
-      let weights: Tensor;
-      if (mask) {
-        const m = reshape(mask, [b, 1, tk]);
-        scores = where(m, scores, -1e30);
-        weights = mul(softmax(scores), cast(m, 'float32'));
-      } else {
-        weights = softmax(scores);
-      }
+      const weights = mask ? maskedSoftmax(scores, reshape(mask, [b, 1, tk])) : softmax(scores);
       const context = matmul(weights, values);
       return single ? { context: squeeze(context, [1]), weights: squeeze(weights, [1]) } : { context, weights };
     });

@@ -1,18 +1,17 @@
 import {
   ArgumentError,
   ShapeError,
-  cast,
   causalMask,
   concat,
   dropout,
   logicalAnd,
+  maskedSoftmax,
   matmul,
   mul,
   reshape,
   scaledDotProductAttention,
   softmax,
   transpose,
-  where,
   type Tensor,
 } from '@heed/core';
 import { fmt } from '../check.js';
@@ -156,18 +155,12 @@ export class MultiHeadAttention extends Module {
       if (!explicit) {
         ctx = scaledDotProductAttention(q, k, v, { ...(allowed && { mask: allowed }), causal: call.causal ?? false });
       } else {
-        let scores = mul(matmul(q, k, { transB: true }), 1 / Math.sqrt(this.headDim));
+        const scores = mul(matmul(q, k, { transB: true }), 1 / Math.sqrt(this.headDim));
         if (call.causal) {
           const cm = causalMask(tq, tk, this.engine);
           allowed = allowed ? logicalAnd(allowed, cm) : cm;
         }
-        let p: Tensor;
-        if (allowed) {
-          scores = where(allowed, scores, -1e30);
-          p = mul(softmax(scores), cast(allowed, 'float32'));
-        } else {
-          p = softmax(scores);
-        }
+        let p = allowed ? maskedSoftmax(scores, allowed) : softmax(scores);
         weights = p;
         if (this.training && this.dropoutRate > 0) p = dropout(p, this.dropoutRate, { rng: this.rng });
         ctx = matmul(p, v);

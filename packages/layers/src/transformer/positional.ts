@@ -10,14 +10,15 @@ function checkInput(layer: string, x: Tensor, dModel: number, offset: number, ma
 /**
  * Adds the fixed sinusoidal encodings of Vaswani et al.: PE[p, 2i] = sin(p / 10000^(2i/d)),
  * PE[p, 2i+1] = cos(…). No parameters; the table is precomputed up to `maxLength`.
+ * Arguments in the order of `LearnedPositionalEncoding` and `Embedding`: (positions, width).
  */
 export class SinusoidalPositionalEncoding extends Module {
   /** The table [maxLength, dModel]. */
   readonly table: Tensor;
 
   constructor(
+    readonly maxLength: number,
     readonly dModel: number,
-    readonly maxLength = 512,
     options: ModuleOptions = {},
   ) {
     super(options);
@@ -33,7 +34,7 @@ export class SinusoidalPositionalEncoding extends Module {
   }
 
   override get layerName(): string {
-    return `SinusoidalPositionalEncoding(dModel=${this.dModel}, maxLength=${this.maxLength})`;
+    return `SinusoidalPositionalEncoding(maxLength=${this.maxLength}, dModel=${this.dModel})`;
   }
 
   /** x [batch, time, dModel] + PE[offset … offset+time). `offset` is the first position (incremental decoding). */
