@@ -1,0 +1,2 @@
+/** @heed/tasks: task pipelines, metrics, data readers and the heed CLI. */
+export {};
