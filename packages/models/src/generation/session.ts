@@ -1,4 +1,4 @@
-import type { Tensor } from '@heed/core';
+import type { Engine, Tensor } from '@heed/core';
 
 /**
  * One decoding run of a model over a batch of rows: the small interface every generation
@@ -8,6 +8,10 @@ import type { Tensor } from '@heed/core';
  * keeps it out of `tidy` scopes until `dispose()`. Rows start as the batch the session was
  * opened with; `select` reorders, repeats or drops them (beam search expands each sentence
  * to k rows and reorders them every step).
+ *
+ * The generation functions call `step` and `select` inside `engine.tidy`, so a session
+ * must `keep()` the state tensors it stores (and dispose the ones it replaces); everything
+ * else it makes during a call is freed when the call returns.
  */
 export interface DecoderSession {
   /** Current number of rows. */
@@ -15,14 +19,27 @@ export interface DecoderSession {
   /** Size of the output vocabulary (the last axis of `step`'s result). */
   readonly vocabSize: number;
   /**
-   * Feeds one token per row (the previous output, or BOS at the start) and advances the
-   * state by one position. Returns log-probabilities over the next token, float32
-   * [rows, vocabSize]; the caller owns (and disposes) the returned tensor.
+   * The engine the session's tensors live on; generation runs each call in its `tidy`.
+   * Optional: the active engine is used when absent.
+   */
+  readonly engine?: Engine;
+  /**
+   * Tokens to feed at the first step, one per row (length `rows` when the session is
+   * opened). Optional: when absent every row starts with the model's `bosTokenId`. A
+   * language model that has consumed all but the last token of each prompt returns those
+   * last tokens here. These tokens are not part of the generated output.
+   */
+  readonly startTokens?: Int32Array;
+  /**
+   * Feeds one token per row (the previous output, or the start token at the first step)
+   * and advances the state by one position. Returns log-probabilities over the next token,
+   * float32 [rows, vocabSize]; the caller owns (and disposes) the returned tensor.
    */
   step(tokens: Int32Array): Tensor;
   /**
    * Keeps rows `indices` of the current state, in that order (repetition allowed): the new
-   * row r is the old row indices[r]. Beam search expansion and reordering.
+   * row r is the old row indices[r]. Beam search expansion and reordering; finished rows
+   * are dropped this way. `indices` may be empty when every row has finished.
    */
   select(indices: Int32Array): void;
   /** Frees the session's state. Idempotent. */
@@ -31,13 +48,16 @@ export interface DecoderSession {
 
 /** Options for opening a decoding session. */
 export interface DecodeStartOptions {
-  /** Maximum number of positions that will be decoded (models with fixed positions check it). */
+  /**
+   * Maximum number of `step` calls that will be made (the generated length, EOS included);
+   * models with fixed positions check it against their positions (prompt included).
+   */
   maxLength?: number;
 }
 
 /** What a model that generates exposes: its special tokens and how to open a session. */
 export interface Generative<I = unknown> {
-  /** Token fed at the first step (BOS / decoder start). */
+  /** Token fed at the first step (BOS / decoder start) unless the session has `startTokens`. */
   readonly bosTokenId: number;
   /** Token that ends a hypothesis. */
   readonly eosTokenId: number;
@@ -46,7 +66,8 @@ export interface Generative<I = unknown> {
   /**
    * Opens a session over a batch: for encoder–decoders `inputs` is the source batch (ids
    * and mask) and rows = source sentences; for language models it is the prompt batch,
-   * already consumed, so the next `step` continues after the prompt.
+   * consumed up to its last token (see `DecoderSession.startTokens`), so the next `step`
+   * continues the prompt.
    */
   startDecoding(inputs: I, options?: DecodeStartOptions): DecoderSession;
 }
