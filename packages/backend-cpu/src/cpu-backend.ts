@@ -1,6 +1,7 @@
 import {
   BackendError,
   type AdamStepArgs,
+  type CrossEntropyArgs,
   type ArgReduceOp,
   type AttentionArgs,
   type Backend,
@@ -211,8 +212,9 @@ export class CpuBackend implements Backend {
     return this.out(fast.gelu(this.gemm, this.f32(x), approximate), x.shape, 'float32');
   }
 
-  crossEntropy(logits: TensorInfo, labels: TensorInfo): TensorInfo {
-    return this.out(fast.crossEntropy(this.gemm, this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!), [logits.shape[0]!], 'float32');
+  crossEntropy(logits: TensorInfo, labels: TensorInfo, args: CrossEntropyArgs): TensorInfo {
+    const per = fast.crossEntropy(this.gemm, this.f32(logits), this.get(labels.dataId) as Int32Array, logits.shape[1]!, args.ignoreIndex, args.labelSmoothing);
+    return this.out(per, [logits.shape[0]!], 'float32');
   }
 
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {

@@ -2,6 +2,7 @@ import {
   BackendError,
   sizeOf,
   type AdamStepArgs,
+  type CrossEntropyArgs,
   type ArgReduceOp,
   type AttentionArgs,
   type Backend,
@@ -246,8 +247,8 @@ export class WebGpuBackend implements Backend, KernelHost {
     return map(this, 'gelu', approximate === 'tanh' ? 'gelu_tanh_(x0)' : 'gelu_(x0)', [x], 'float32');
   }
 
-  crossEntropy(logits: TensorInfo, labels: TensorInfo): TensorInfo {
-    return fused.crossEntropy(this, logits, labels);
+  crossEntropy(logits: TensorInfo, labels: TensorInfo, args: CrossEntropyArgs): TensorInfo {
+    return fused.crossEntropy(this, logits, labels, args);
   }
 
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {

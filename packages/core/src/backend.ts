@@ -182,8 +182,14 @@ export interface FusedKernels {
     br: TensorInfo,
     dh2: TensorInfo,
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-  /** Per-row cross-entropy of logits [n, classes] against int32 labels [n]; output [n]. */
-  crossEntropy?(logits: TensorInfo, labels: TensorInfo): TensorInfo;
+  /**
+   * Per-row cross-entropy of logits [n, classes] against int32 labels [n]; output [n] (see
+   * `CrossEntropyArgs`). A row whose label equals `args.ignoreIndex` gives exactly 0; any
+   * other label outside [0, classes) is an error where the backend can check (CPU throws
+   * `ArgumentError`) and NaN where it cannot (GPU). Backends without this kernel get core's
+   * composite, which implements the same arguments.
+   */
+  crossEntropy?(logits: TensorInfo, labels: TensorInfo, args: CrossEntropyArgs): TensorInfo;
   /**
    * One Adam/AdamW update of a parameter, all inputs of one shape: returns
    * [param', m', v'] (see `AdamStepArgs`). Optimizer steps dominate training time for
@@ -212,6 +218,19 @@ export interface AdamStepArgs {
    * allocations of the parameter's size per step). Otherwise it must return new storage.
    */
   readonly inPlace?: boolean;
+}
+
+/**
+ * Arguments of the fused cross-entropy kernel. With lse = log Σⱼ exp(xⱼ), C classes and
+ * ε = `labelSmoothing`, a row with label y ≠ `ignoreIndex` gives
+ * (1 − ε)·(lse − x_y) + ε·(lse − (1/C)·Σⱼ xⱼ) (PyTorch's label smoothing), a row with
+ * label = `ignoreIndex` gives 0.
+ */
+export interface CrossEntropyArgs {
+  /** Label value whose rows are ignored (loss 0); -100 by default in `crossEntropy`. */
+  readonly ignoreIndex: number;
+  /** ε in [0, 1): the weight of the uniform distribution mixed into the target. */
+  readonly labelSmoothing: number;
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */

@@ -57,6 +57,25 @@ describe('fused kernels on wasm', () => {
     expect(() => fast.crossEntropy(wasm, logits, labels, cols)).toThrow(ArgumentError);
   });
 
+  it('crossEntropy with ignored rows and label smoothing: wasm and JS agree, a bad label names the ignore index', () => {
+    const cols = 300, rows = 24;
+    const logits = fill(rows * cols, 8, 22);
+    const labels = Int32Array.from({ length: rows }, (_, r) => (r % 5 === 0 ? -100 : (r * 41) % cols));
+    for (const eps of [0, 0.1]) {
+      const got = fast.crossEntropy(wasm, logits, labels, cols, -100, eps);
+      const want = js.crossEntropy(logits, labels, cols, -100, eps);
+      for (let r = 0; r < rows; r++) {
+        if (r % 5 === 0) expect(got[r]).toBe(0);
+        expect(Math.abs(got[r]! - want[r]!)).toBeLessThanOrEqual(2e-6 + 1e-6 * Math.abs(want[r]!));
+      }
+    }
+    labels[2] = -1;
+    expect(() => fast.crossEntropy(wasm, logits, labels, cols)).toThrow(/label -1 in row 2 .*ignore index -100/);
+    // With -1 as the ignore index, row 2 drops out and -100 becomes the bad label.
+    expect(() => js.crossEntropy(logits, labels, cols, -1)).toThrow(/label -100 in row 0 .*ignore index -1/);
+    expect(js.crossEntropy(logits, labels.map((v) => (v === -100 ? 7 : v)), cols, -1)[2]).toBe(0);
+  });
+
   it('exp / sigmoid / tanh call-out for the elementwise float32 loops', () => {
     const x = fill(5000, 10, 31);
     expect(maxDiff(fast.unaryF32Wasm(wasm, 'sigmoid', x)!, Float32Array.from(x, (v) => 1 / (1 + Math.exp(-v))))).toBeLessThan(1e-6);

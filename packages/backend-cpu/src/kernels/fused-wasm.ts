@@ -3,7 +3,7 @@
  * erfc, rows split over the worker pool when large), falling back to the plain JS versions
  * of fused.ts when the engine has no wasm (e.g. no shared memory in a browser page).
  */
-import { ArgumentError, type UnaryOp } from '@heed/core';
+import type { UnaryOp } from '@heed/core';
 import { RowOp, type GemmEngine } from '../gemm/index.js';
 import * as js from './fused.js';
 
@@ -27,17 +27,29 @@ export function gelu(engine: GemmEngine, x: Float32Array, approximate: 'none' | 
   return engine.rowKernel(approximate === 'tanh' ? RowOp.GELU_TANH : RowOp.GELU, x, 1) ?? js.gelu(x, approximate);
 }
 
-/** Per-row softmax cross-entropy against int32 labels: −logSoftmax(logits)[r, label]. */
-export function crossEntropy(engine: GemmEngine, logits: Float32Array, labels: Int32Array, cols: number): Float32Array {
+/**
+ * Per-row softmax cross-entropy against int32 labels through the log-softmax row kernel:
+ * −(1 − ε)·ls[y] − ε·mean(ls) (ls = log-softmax of the row), 0 where the label is
+ * `ignoreIndex`; other labels outside [0, cols) throw `ArgumentError`.
+ */
+export function crossEntropy(engine: GemmEngine, logits: Float32Array, labels: Int32Array, cols: number, ignoreIndex = -100, labelSmoothing = 0): Float32Array {
   const rows = labels.length;
-  if (!engine.hasWasm || rows * cols !== logits.length) return js.crossEntropy(logits, labels, cols);
-  for (let r = 0; r < rows; r++) {
-    const label = labels[r]!;
-    if (label < 0 || label >= cols) throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${cols})`);
-  }
+  if (!engine.hasWasm || rows * cols !== logits.length) return js.crossEntropy(logits, labels, cols, ignoreIndex, labelSmoothing);
+  for (let r = 0; r < rows; r++) js.checkedLabel(labels, r, cols, ignoreIndex);
   const ls = engine.rowKernel(RowOp.LOG_SOFTMAX, logits, cols)!;
   const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) out[r] = -ls[r * cols + labels[r]!]!;
+  for (let r = 0; r < rows; r++) {
+    const label = labels[r]!;
+    if (label === ignoreIndex) continue;
+    const nll = -ls[r * cols + label]!;
+    if (labelSmoothing === 0) {
+      out[r] = nll;
+      continue;
+    }
+    let s = 0;
+    for (let j = r * cols; j < (r + 1) * cols; j++) s += ls[j]!;
+    out[r] = (1 - labelSmoothing) * nll - labelSmoothing * (s / cols);
+  }
   return out;
 }
 

@@ -64,16 +64,38 @@ export function gelu(x: Float32Array, approximate: 'none' | 'tanh'): Float32Arra
   return out;
 }
 
-/** Per-row softmax cross-entropy against int32 labels. */
-export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: number): Float32Array {
+/**
+ * Per-row softmax cross-entropy against int32 labels: 0 where the label is `ignoreIndex`,
+ * else (1 − ε)·(lse − x_y) + ε·(lse − mean(x)) with ε = `labelSmoothing` (see core's
+ * `CrossEntropyArgs`). Any other label outside [0, cols) throws `ArgumentError`.
+ */
+export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: number, ignoreIndex = -100, labelSmoothing = 0): Float32Array {
   const rows = labels.length;
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
-    const label = labels[r]!;
-    if (label < 0 || label >= cols) throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${cols})`);
-    out[r] = rowLogSumExp(logits, r * cols, cols) - logits[r * cols + label]!;
+    const label = checkedLabel(labels, r, cols, ignoreIndex);
+    if (label < 0) continue;
+    const lse = rowLogSumExp(logits, r * cols, cols);
+    const nll = lse - logits[r * cols + label]!;
+    if (labelSmoothing === 0) {
+      out[r] = nll;
+      continue;
+    }
+    let s = 0;
+    for (let j = r * cols; j < (r + 1) * cols; j++) s += logits[j]!;
+    out[r] = (1 - labelSmoothing) * nll + labelSmoothing * (lse - s / cols);
   }
   return out;
+}
+
+/** Row `r`'s label, or -1 when it is the ignore index; throws for any other label outside [0, cols). */
+export function checkedLabel(labels: Int32Array, r: number, cols: number, ignoreIndex: number): number {
+  const label = labels[r]!;
+  if (label === ignoreIndex) return -1;
+  if (label < 0 || label >= cols) {
+    throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${cols}) and is not the ignore index ${ignoreIndex}`);
+  }
+  return label;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sizeOf, type AdamStepArgs, type AttentionArgs, type TensorInfo } from '@heed/core';
+import { sizeOf, type AdamStepArgs, type AttentionArgs, type CrossEntropyArgs, type TensorInfo } from '@heed/core';
 import { MAIN_1D, MATH, grid } from '../wgsl.js';
 import { broadcastStrides, f32bits, type KernelHost } from './host.js';
 import { matmul, type MatmulKernel } from './matmul.js';
@@ -243,23 +243,45 @@ export function layerNorm(host: KernelHost, x: TensorInfo, gamma: TensorInfo, be
   return out;
 }
 
-/** Per-row cross-entropy log Σ exp(x) − x[label]; NaN for a label outside [0, n). */
-export function crossEntropy(host: KernelHost, logits: TensorInfo, labels: TensorInfo): TensorInfo {
+/** Σ (x − m) over the row, for label smoothing (every invocation takes part in the reduction). */
+const SMOOTH_SUM = `
+  var sx = 0.0;
+  for (var j = J0; j < n; j += JS) { sx += x[b + j] - m; }
+  let sm = row_sum(sx);`;
+
+/**
+ * Per-row cross-entropy (see core's `CrossEntropyArgs`): 0 where the label is the ignore
+ * index, (1 − ε)·(ls − (x_y − m)) + ε·(ls − Σ(x − m)/n) otherwise, NaN for any other label
+ * outside [0, n). The smoothing variant adds one row sum; ε = 0 uses a pipeline without it.
+ */
+export function crossEntropy(host: KernelHost, logits: TensorInfo, labels: TensorInfo, args: CrossEntropyArgs): TensorInfo {
   const [rows, cols] = logits.shape as [number, number];
   const out = host.out([rows], 'float32');
   if (rows === 0) return out;
   const mode = rowMode(host, rows, cols);
-  const pipeline = host.rt.pipeline(`crossEntropy|${mode}`, () => rowShader(mode, `
+  const smooth = args.labelSmoothing > 0;
+  const pipeline = host.rt.pipeline(`crossEntropy|${mode}|${smooth ? 'smooth' : 'plain'}`, () => rowShader(mode, `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<i32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read> p: array<u32>;`, 1, `
 ${LSE}
+${smooth ? SMOOTH_SUM : '  let sm = 0.0;'}
   if (live && LEAD) {
     let l = labels[row];
-    if (l < 0 || u32(l) >= n) { out[row] = inf_bits(0x7fc00000u); } else { out[row] = ls - (x[b + u32(l)] - m); }
+    let ignore = bitcast<i32>(p[2]);
+    let eps = bitcast<f32>(p[3]);
+    if (l == ignore) {
+      out[row] = 0.0;
+    } else if (l < 0 || u32(l) >= n) {
+      out[row] = inf_bits(0x7fc00000u);
+    } else {
+      let nll = ls - (x[b + u32(l)] - m);
+      out[row] = select(nll, (1.0 - eps) * nll + eps * (ls - sm / f32(n)), eps > 0.0);
+    }
   }`));
-  host.rt.dispatch('crossEntropy', pipeline, [host.buf(logits), host.buf(labels), host.buf(out)], Uint32Array.of(rows, cols), rowGrid(mode, rows));
+  const params = Uint32Array.of(rows, cols, args.ignoreIndex >>> 0, f32bits(args.labelSmoothing));
+  host.rt.dispatch('crossEntropy', pipeline, [host.buf(logits), host.buf(labels), host.buf(out)], params, rowGrid(mode, rows));
   return out;
 }
 

@@ -1,7 +1,8 @@
-import { DTypeError, ShapeError } from '../errors.js';
+import type { CrossEntropyArgs } from '../backend.js';
+import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, cast, equal, mul, sub } from './elementwise.js';
+import { add, cast, div, equal, maximum, mul, notEqual, sub, where } from './elementwise.js';
 import { arange } from './creation.js';
 import { fusedOrComposite } from './fused.js';
 import { gather } from './gather.js';
@@ -12,8 +13,19 @@ import { expectDType, expectTensor, run1 } from './util.js';
 
 /** Options of `crossEntropy`. */
 export interface CrossEntropyOptions {
-  /** 'mean' (default) over rows, 'sum', or 'none' for per-row losses. */
+  /**
+   * 'mean' (default): the sum over rows divided by the number of rows whose label is not
+   * `ignoreIndex` (0, with a zero gradient, when every row is ignored); 'sum'; or 'none'
+   * for per-row losses (0 in ignored rows), shaped like `labels`.
+   */
   reduction?: 'mean' | 'sum' | 'none';
+  /** Rows with this label contribute nothing (padding). Default -100, as in PyTorch and Hugging Face. */
+  ignoreIndex?: number;
+  /**
+   * ε in [0, 1) (default 0). The target becomes (1 − ε)·one-hot + ε/C, as PyTorch's
+   * `label_smoothing`: per row (1 − ε)·(lse − x_y) + ε·(lse − mean(x)).
+   */
+  labelSmoothing?: number;
 }
 
 function pickLabels(logits2: Tensor, labels1: Tensor): Tensor {
@@ -23,9 +35,38 @@ function pickLabels(logits2: Tensor, labels1: Tensor): Tensor {
   return gather(reshape(logits2, [n * c]), flatIdx, 0);
 }
 
+/** Core's composite of the fused kernel (the same per-row losses, from primitives). */
+function compositeRows(logits2: Tensor, labels1: Tensor, args: CrossEntropyArgs): Tensor {
+  const valid = notEqual(labels1, args.ignoreIndex);
+  const safe = where(valid, labels1, 0);
+  const lse = logSumExp(logits2, -1);
+  const nll = sub(lse, pickLabels(logits2, safe));
+  const eps = args.labelSmoothing;
+  const rows = eps > 0 ? add(mul(nll, 1 - eps), mul(sub(lse, mean(logits2, -1)), eps)) : nll;
+  return where(valid, rows, 0);
+}
+
+function validateOptions(options: CrossEntropyOptions): CrossEntropyArgs {
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) {
+    throw new ArgumentError(`crossEntropy: ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
+  }
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing < 1)) {
+    throw new ArgumentError(`crossEntropy: labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
+  }
+  const reduction = options.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new ArgumentError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
+  }
+  return { ignoreIndex, labelSmoothing };
+}
+
 /**
  * Softmax cross-entropy of `logits` [..., classes] against int32 class `labels` [...].
- * Labels outside [0, classes) raise an error on backends that check (CPU).
+ * Rows whose label is `ignoreIndex` (default -100) are left out of the loss and of its
+ * mean, and get a zero gradient. Other labels outside [0, classes) raise `ArgumentError`
+ * on backends that can check synchronously (CPU) and give NaN on GPUs.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   expectTensor('crossEntropy', logits, 'logits');
@@ -35,32 +76,33 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   if (logits.rank < 1 || labels.rank !== logits.rank - 1 || labels.shape.some((d, i) => d !== logits.shape[i])) {
     throw new ShapeError(`crossEntropy: labels ${fmt(labels.shape)} must have the shape of logits ${fmt(logits.shape)} without its last (class) axis`);
   }
+  const args = validateOptions(options);
+  const engine = logits.engine;
   const c = logits.shape.at(-1)!;
-  const logits2 = reshape(logits, [-1, c]);
-  const labels1 = reshape(labels, [-1]);
-  const perRow = run1(logits.engine, {
-    name: 'crossEntropy',
-    inputs: [logits2, labels1],
-    forward: (be) =>
-      fusedOrComposite(be, be.crossEntropy && ((b) => b.crossEntropy!(logits2, labels1)), () => sub(logSumExp(logits2, -1), pickLabels(logits2, labels1)), logits.engine),
-    backward: (dys, saved) => {
-      const [lg, lb] = saved.inputs as [Tensor, Tensor];
-      const p = softmax(lg);
-      const onehot = cast(equalLast(lb, c, lg), 'float32');
-      return [mul(sub(p, onehot), reshape(dys[0]!, [-1, 1])), null];
-    },
+  return engine.tidy(() => {
+    const logits2 = reshape(logits, [-1, c]);
+    const labels1 = reshape(labels, [-1]);
+    const perRow = run1(engine, {
+      name: 'crossEntropy',
+      inputs: [logits2, labels1],
+      forward: (be) =>
+        fusedOrComposite(be, be.crossEntropy && ((b) => b.crossEntropy!(logits2, labels1, args)), () => compositeRows(logits2, labels1, args), engine),
+      backward: (dys, saved) => {
+        const [lg, lb] = saved.inputs as [Tensor, Tensor];
+        const p = softmax(lg);
+        const onehot = cast(equalLast(lb, c, lg), 'float32');
+        const eps = args.labelSmoothing;
+        const target = eps > 0 ? add(mul(onehot, 1 - eps), eps / c) : onehot;
+        const scale = mul(reshape(dys[0]!, [-1, 1]), cast(reshape(notEqual(lb, args.ignoreIndex), [-1, 1]), 'float32'));
+        return [mul(sub(p, target), scale), null];
+      },
+    });
+    const reduction = options.reduction ?? 'mean';
+    if (reduction === 'none') return reshape(perRow, labels.shape);
+    if (reduction === 'sum') return sum(perRow);
+    const count = sum(cast(notEqual(labels1, args.ignoreIndex), 'float32'));
+    return div(sum(perRow), maximum(count, 1));
   });
-  logits2.dispose();
-  labels1.dispose();
-  const reduction = options.reduction ?? 'mean';
-  if (reduction === 'none') {
-    const out = reshape(perRow, labels.shape);
-    perRow.dispose();
-    return out;
-  }
-  const out = reduction === 'sum' ? sum(perRow) : perRow.size === 0 ? sum(perRow) : mean(perRow);
-  perRow.dispose();
-  return out;
 }
 
 function equalLast(labels1: Tensor, c: number, like: Tensor): Tensor {

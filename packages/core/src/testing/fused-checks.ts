@@ -94,6 +94,36 @@ export function registerFusedChecks(ctx: KitContext, h: Helpers): void {
       l.dispose();
     });
 
+    it('crossEntropy with ignored rows and label smoothing (PyTorch definition)', async () => {
+      const [n, c] = [6, 5];
+      const vals = f32([...values([5, 5], 61, -3, 3), 1000, -500, 0, 2, 500]);
+      const labels = [2, -100, 0, 4, -100, 1];
+      const x = t(vals, [n, c]);
+      const l = t(labels, [n], 'int32');
+      const rowRef = (r: number, y: number, eps: number): number => {
+        const row = vals.slice(r * c, r * c + c);
+        const lse = lseRef(row);
+        const meanX = row.reduce((a, v) => a + v, 0) / c;
+        return (1 - eps) * (lse - row[y]!) + eps * (lse - meanX);
+      };
+      for (const eps of [0, 0.1, 0.9]) {
+        const per = labels.map((y, r) => (y === -100 ? 0 : rowRef(r, y, eps)));
+        const total = per.reduce((a, v) => a + v, 0);
+        await check(ops.crossEntropy(x, l, { reduction: 'none', labelSmoothing: eps }), ref(per, [n]), { atol: 1e-4, rtol: 1e-5 });
+        await check(ops.crossEntropy(x, l, { labelSmoothing: eps }), ref([total / 4], []), { atol: 1e-4, rtol: 1e-5 });
+        await check(ops.crossEntropy(x, l, { reduction: 'sum', labelSmoothing: eps }), ref([total], []), { atol: 1e-3, rtol: 1e-5 });
+      }
+      // An ignore index inside the class range (a padding id): rows labelled 0 drop out.
+      const l0 = t(labels.map((y) => (y === -100 ? 0 : y)), [n], 'int32');
+      const kept = labels.map((y, r) => (y === 0 || y === -100 ? 0 : rowRef(r, y, 0)));
+      await check(ops.crossEntropy(x, l0, { ignoreIndex: 0, reduction: 'none' }), ref(kept, [n]), { atol: 1e-4, rtol: 1e-5 });
+      await check(ops.crossEntropy(x, l0, { ignoreIndex: 0 }), ref([kept.reduce((a, v) => a + v, 0) / 3], []), { atol: 1e-4, rtol: 1e-5 });
+      // Every row ignored: the mean is 0, not NaN.
+      const none = t([-100, -100, -100, -100, -100, -100], [n], 'int32');
+      await check(ops.crossEntropy(x, none, { labelSmoothing: 0.1 }), ref([0], []), { atol: 0 });
+      for (const z of [x, l, l0, none]) z.dispose();
+    });
+
     it('scaledDotProductAttention: plain, key-padding mask, causal, fully masked row', async () => {
       const [b, hh, tq, tk, d, dv] = [2, 2, 3, 4, 5, 3];
       const q = f32(values([b, hh, tq, d], 27));

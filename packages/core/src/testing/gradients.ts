@@ -112,6 +112,18 @@ export function registerGradientChecks(ctx: KitContext): void {
     g('gelu exact', (x) => ops.gelu(x), [s([2, 4])]);
     g('gelu tanh', (x) => ops.gelu(x, 'tanh'), [s([2, 4])]);
     g('crossEntropy', (x) => ops.crossEntropy(x, ctx.t([1, 0, 3], [3], 'int32')), [s([3, 4])]);
+    g('crossEntropy with ignored rows and label smoothing (mean over kept rows)', (x) =>
+      ops.crossEntropy(x, ctx.t([1, -100, 3, 0, -100], [5], 'int32'), { labelSmoothing: 0.2 }), [s([5, 4])]);
+    g('crossEntropy per row, ignore index inside the class range', (x) =>
+      ops.crossEntropy(x, ctx.t([1, 2, 3], [3], 'int32'), { ignoreIndex: 2, labelSmoothing: 0.1, reduction: 'none' }), [s([3, 4])]);
+    it('crossEntropy with every row ignored: loss 0 and gradient 0, never NaN', async () => {
+      const x = ctx.t([0.5, -1, 2, 0.1, 3, -2], [2, 3]);
+      const labels = ctx.t([-100, -100], [2], 'int32');
+      const { value, grads } = valueAndGradsOf(() => ops.crossEntropy(x, labels, { labelSmoothing: 0.1 }), [x]);
+      expect(Array.from(await value.data())).toEqual([0]);
+      expect(Array.from(await grads[0]!.data(), (v) => v + 0)).toEqual([0, 0, 0, 0, 0, 0]); // +0 folds -0
+      for (const z of [value, ...grads, x, labels]) z.dispose();
+    });
     g('scaledDotProductAttention with mask and causal', (q, k, v) =>
       ops.scaledDotProductAttention(q, k, v, { causal: true, mask: ctx.t([1, 1, 0, 1], [1, 1, 1, 4], 'bool') }), [s([1, 2, 3, 2]), s([1, 2, 4, 2]), s([1, 2, 4, 3])]);
     g('lstmCell (both outputs)', (x, h, c, w, r, b) => {
