@@ -1,2 +1,7 @@
-/** @heed/tasks: task pipelines, metrics, data readers and the heed CLI. */
-export {};
+/**
+ * @heed/tasks: task pipelines, metrics, data parsers and the pieces of the `heed` CLI.
+ * This entry point is browser-safe; file readers and directory loading are in `@heed/tasks/node`.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './metrics/index.js';
