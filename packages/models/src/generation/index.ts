@@ -1,0 +1,9 @@
+/** Generation: one implementation of greedy search, beam search and sampling over `DecoderSession`. */
+export * from './session.js';
+export * from './options.js';
+export { SessionDriver, withSession } from './driver.js';
+export { topExpansions, type Expansion } from './top-expansions.js';
+export { greedy } from './greedy.js';
+export { beamSearch } from './beam.js';
+export { sample, samplingDistribution, type SamplingFilter } from './sample.js';
+export { generate, type GenerateOptions } from './generate.js';
