@@ -5,3 +5,4 @@
  */
 export * from './errors.js';
 export * from './metrics/index.js';
+export * from './data/index.js';

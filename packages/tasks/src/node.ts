@@ -1,0 +1,6 @@
+/**
+ * @heed/tasks/node: the parts that need Node's file system: streaming data-file readers
+ * (gzip too) and pipelines loaded from model directories.
+ * @packageDocumentation
+ */
+export * from './data/files-node.js';
