@@ -1,0 +1,202 @@
+/**
+ * `RNNLM`: a character- or word-level recurrent language model (embedding → multi-layer
+ * GRU/LSTM → output projection, optionally tied to the embedding). With labels, the loss
+ * follows Hugging Face's causal-LM convention: pass the input ids as labels and the model
+ * shifts them (position t predicts label t+1); labels of -100, and positions whose
+ * `attentionMask` is false, are left out of the mean.
+ */
+import { ShapeError, add, full, logSoftmax, matmul, noGrad, slice, where, type Heed, type Tensor, type Variable } from '@heed/core';
+import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
+import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
+import { ConfigError } from '../errors.js';
+import { Model, type ModelConfig, type ModelOutput } from '../model.js';
+import type { ModelRegistration } from '../registry.js';
+import { IGNORE_INDEX, checkIdRange, checkIds, checkMask, sequenceLoss } from '../seq2seq/batch.js';
+import { boolField, intField, rateField, stringField, tokenField } from '../seq2seq/config-fields.js';
+import { CELL_TYPES, createRecurrent, prepareSteps, runRecurrent, stepRecurrent, zeroState, type CellType } from '../seq2seq/rnn.js';
+import { RecurrentDecoderSession, type StateEntry } from '../seq2seq/session.js';
+
+/** The registered type name of `RNNLM`. */
+export const RNNLM_TYPE = 'RNNLM';
+
+/** Every field of an `RNNLM` config; see `RNNLMConfig` for defaults. */
+export interface RNNLMSettings {
+  /** Vocabulary size (characters or words, with the special tokens). */
+  vocabSize: number;
+  /** Embedding size (default 64). */
+  embeddingSize: number;
+  /** Hidden size (default 128). */
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers: number;
+  /** "lstm" (default) or "gru". */
+  cell: CellType;
+  /** Dropout on embeddings, between layers and before the projection (default 0). */
+  dropout: number;
+  /** Output projection shares the embedding matrix (needs embeddingSize = hiddenSize; default false). */
+  tieOutput: boolean;
+  /** Padding id (default 0). */
+  padTokenId: number;
+  /** Start-of-text id, fed first when generating without a prompt (default 1). */
+  bosTokenId: number;
+  /** End-of-text id (default 2). */
+  eosTokenId: number;
+}
+
+/** Config of `RNNLM`: `vocabSize` is required, every other field has a default. */
+export type RNNLMConfig = ModelConfig & Pick<RNNLMSettings, 'vocabSize'> & Partial<RNNLMSettings>;
+
+/** A validated `RNNLMConfig` with every default filled in. */
+export type FullRNNLMConfig = ModelConfig & RNNLMSettings;
+
+/** Validates an `RNNLMConfig` (ConfigError naming the field) and fills in its defaults. */
+export function rnnLMConfig(config: ModelConfig): FullRNNLMConfig {
+  const t = RNNLM_TYPE;
+  const vocab = intField(t, config, 'vocabSize');
+  const full: FullRNNLMConfig = {
+    model_type: typeof config.model_type === 'string' ? config.model_type : 'rnn-lm',
+    vocabSize: vocab,
+    embeddingSize: intField(t, config, 'embeddingSize', 64),
+    hiddenSize: intField(t, config, 'hiddenSize', 128),
+    numLayers: intField(t, config, 'numLayers', 1),
+    cell: stringField(t, config, 'cell', 'lstm', CELL_TYPES),
+    dropout: rateField(t, config, 'dropout', 0),
+    tieOutput: boolField(t, config, 'tieOutput', false),
+    padTokenId: tokenField(t, config, 'padTokenId', 0, vocab, 'vocabSize'),
+    bosTokenId: tokenField(t, config, 'bosTokenId', 1, vocab, 'vocabSize'),
+    eosTokenId: tokenField(t, config, 'eosTokenId', 2, vocab, 'vocabSize'),
+  };
+  if (full.tieOutput && full.embeddingSize !== full.hiddenSize) {
+    throw new ConfigError(`${t}: "tieOutput" needs "embeddingSize" = "hiddenSize", got ${full.embeddingSize} and ${full.hiddenSize}`);
+  }
+  return full;
+}
+
+/** A batch for `RNNLM`. */
+export type RNNLMBatch = {
+  /** Token ids, int32 [batch, T]. */
+  inputIds: Tensor;
+  /** bool [batch, T], true = real token (padding is skipped by the RNN and left out of the loss). */
+  attentionMask?: Tensor;
+  /** int32 [batch, T], usually the input ids; shifted inside (position t predicts label t+1); -100 is ignored. */
+  labels?: Tensor;
+};
+
+/** Outputs of `RNNLM`. */
+export interface RNNLMOutput extends ModelOutput {
+  /** Next-token scores [batch, T, vocabSize] (position t scores token t+1). */
+  logits: Tensor;
+}
+
+/** Prompt of a decoding session: ids [rows, P] (left-padded when a mask is given), or just a row count. */
+export type RNNLMPrompt = { inputIds: Tensor; attentionMask?: Tensor } | { rows: number };
+
+/** Recurrent language model; see the file comment. */
+export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> implements Generative<RNNLMPrompt> {
+  readonly modelType = RNNLM_TYPE;
+  readonly embed: Embedding;
+  readonly rnn: LSTM | GRU;
+  readonly drop: Dropout;
+  readonly outProj: Linear | undefined;
+  readonly outBias: Variable | undefined;
+  private readonly between = (y: Tensor): Tensor => this.drop.forward(y);
+
+  /** Validates `config` and builds a freshly initialised model. */
+  constructor(config: RNNLMConfig, options: ModuleOptions = {}) {
+    const full = rnnLMConfig(config);
+    super(full, options);
+    const c = this.childOptions;
+    const { vocabSize: V, embeddingSize: E, hiddenSize: H } = full;
+    this.embed = this.child('embed', new Embedding(V, E, { ...c, std: 1 / Math.sqrt(E), paddingIdx: full.padTokenId }));
+    this.rnn = this.child('rnn', createRecurrent(full.cell, E, H, full.numLayers, false, c));
+    this.drop = this.child('drop', new Dropout(full.dropout, c));
+    this.outProj = full.tieOutput ? undefined : this.child('outProj', new Linear(H, V, c));
+    this.outBias = full.tieOutput ? this.paramZeros('outBias', [V]) : undefined;
+  }
+
+  get bosTokenId(): number {
+    return this.config.bosTokenId;
+  }
+
+  get eosTokenId(): number {
+    return this.config.eosTokenId;
+  }
+
+  get padTokenId(): number {
+    return this.config.padTokenId;
+  }
+
+  private project(h: Tensor): Tensor {
+    const x = this.drop.forward(h);
+    return this.outProj ? this.outProj.forward(x) : add(matmul(x, this.embed.weight, { transB: true }), this.outBias!);
+  }
+
+  private checked(name: string, ids: Tensor, rows?: number): Tensor {
+    checkIds(this.modelType, name, ids, rows);
+    checkIdRange(this.modelType, name, ids, this.config.vocabSize, 'vocabSize', name === 'labels');
+    return ids;
+  }
+
+  /** Logits [batch, T, V] for every position, and the shifted loss when labels are given. */
+  forward(batch: RNNLMBatch): RNNLMOutput {
+    const ids = this.checked('inputIds', batch.inputIds);
+    const [b, T] = ids.shape as [number, number];
+    const mask = checkMask(this.modelType, 'attentionMask', batch.attentionMask, ids);
+    const x = this.drop.forward(this.embed.forward(ids));
+    const { output } = runRecurrent(this.rnn, prepareSteps(this.rnn), x, { ...(mask && { mask }), between: this.between });
+    const logits = this.project(output);
+    if (!batch.labels) return { logits };
+    const labels = this.checked('labels', batch.labels, b);
+    if (labels.shape[1] !== T) throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] must have the shape of inputIds [${b},${T}]`);
+    if (T < 2) return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, 0, -1]), slice(labels, [0, 0], [b, 0])) };
+    let next = slice(labels, [0, 1], [b, T - 1]);
+    if (mask) next = where(slice(mask, [0, 1], [b, T - 1]), next, IGNORE_INDEX);
+    return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, T - 1, -1]), next) };
+  }
+
+  /**
+   * Opens a decoding session. With `{ rows }` the first `step` is fed BOS. With a prompt
+   * [rows, P], every prompt token but the last is consumed here and the first `step` must
+   * be fed the prompt's last column (the session's `startTokens`); prompts of
+   * different lengths are left-padded and masked.
+   */
+  startDecoding(prompt: RNNLMPrompt, _options: DecodeStartOptions = {}): DecoderSession {
+    const rows = 'rows' in prompt ? prompt.rows : prompt.inputIds.shape[0]!;
+    let startTokens: Int32Array | undefined;
+    const initial = this.engine.tidy(() =>
+      noGrad(() => {
+        let state = zeroState(this.rnn, rows);
+        if ('inputIds' in prompt) {
+          const ids = this.checked('inputIds', prompt.inputIds);
+          const mask = checkMask(this.modelType, 'attentionMask', prompt.attentionMask, ids);
+          const P = ids.shape[1]!;
+          if (P === 0) throw new ShapeError(`${this.modelType}: a prompt needs at least one token per row, got inputIds [${ids.shape.join(',')}]`);
+          if (!ids.engine.backend.readSync) throw new ShapeError(`${this.modelType}: prompts need a backend that reads synchronously; pass { rows } and step through the prompt`);
+          const data = ids.dataSync();
+          startTokens = Int32Array.from({ length: rows }, (_, r) => data[r * P + P - 1]!);
+          if (P > 1) {
+            const head = slice(ids, [0, 0], [rows, P - 1]);
+            const m = mask && slice(mask, [0, 0], [rows, P - 1]);
+            state = runRecurrent(this.rnn, prepareSteps(this.rnn), this.embed.forward(head), { state, ...(m && { mask: m }) }).state;
+          }
+        }
+        const entries: Record<string, StateEntry> = { h: { tensor: state.h, batchAxis: 1 } };
+        if (state.c) entries.c = { tensor: state.c, batchAxis: 1 };
+        return entries;
+      }),
+    );
+    return new RecurrentDecoderSession(this.engine, this.config.vocabSize, this.modelType, initial, rows, (tokens, s) =>
+      noGrad(() => {
+        const r = stepRecurrent(this.rnn, prepareSteps(this.rnn), this.drop.forward(this.embed.forward(tokens)), { h: s.h!, ...(s.c && { c: s.c }) }, this.between);
+        return { logProbs: logSoftmax(this.project(r.output)), state: { h: r.state.h, ...(r.state.c && { c: r.state.c }) } };
+      }),
+      startTokens,
+    );
+  }
+}
+
+/** Registers `RNNLM` by its type name (listed in `modelsModule`). */
+export const rnnLMRegistration: ModelRegistration<RNNLMConfig> = {
+  type: RNNLM_TYPE,
+  create: (_heed: Heed, config, options) => new RNNLM(config, options),
+};
