@@ -26,6 +26,17 @@ export interface ModelOutput {
   logits?: Tensor;
 }
 
+/**
+ * What `Model.loadCheckpoint` did besides loading: the checkpoint's keys it did not use,
+ * and the model's parameters it left as initialised (a new head).
+ */
+export interface CheckpointReport {
+  /** Checkpoint keys the model has no use for (e.g. a pre-training head loaded into a base model). */
+  unused: string[];
+  /** Model parameters the checkpoint did not hold, kept as initialised. */
+  initialized: string[];
+}
+
 /** A batch of tensors keyed by input name (`inputIds`, `attentionMask`, `labels`, …). */
 export type ModelBatch = { readonly [input: string]: Tensor | undefined };
 
@@ -52,6 +63,17 @@ export abstract class Model<C extends ModelConfig = ModelConfig, B extends Model
 
   /** Runs the model on a batch; includes `loss` when the batch carries labels. */
   abstract forward(batch: B): O;
+
+  /**
+   * Loads the tensors of a model directory's weights (`loadModel` calls it). The default is
+   * a strict `loadStateDict`; a model whose checkpoints come from other libraries overrides
+   * it to map key names, complete tied weights or initialise a new head, and reports that.
+   * It must assign nothing when it throws.
+   */
+  loadCheckpoint(tensors: Map<string, Tensor>): CheckpointReport {
+    this.loadStateDict(tensors);
+    return { unused: [], initialized: [] };
+  }
 
   /** The config as written to `config.json`: the model's config with `architectures` set to this type. */
   toConfigJSON(): ModelConfig {

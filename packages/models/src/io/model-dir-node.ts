@@ -53,8 +53,8 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
 /**
  * Loads a model directory: reads `config.json`, builds the registered type it names
  * (PluginNotFoundError lists the registered types otherwise) and loads
- * `model.safetensors` into it, strictly: missing, unexpected or mis-shaped keys throw a
- * StateDictError naming them and the model is disposed. Returns the model in eval mode.
+ * `model.safetensors` into it through `model.loadCheckpoint` (by default strictly: missing, unexpected or mis-shaped keys throw a
+ * StateDictError naming them and the model is disposed). Returns the model in eval mode.
  */
 export async function loadModel<M extends Model = Model>(heed: Heed, dir: string, options: ModuleOptions = {}): Promise<M> {
   const config = await readModelConfig(dir);
@@ -62,7 +62,7 @@ export async function loadModel<M extends Model = Model>(heed: Heed, dir: string
   try {
     const { tensors } = await loadTensors(join(dir, WEIGHTS_FILE), { engine: model.engine });
     try {
-      model.loadStateDict(tensors);
+      model.loadCheckpoint(tensors);
     } finally {
       for (const t of tensors.values()) t.dispose();
     }
