@@ -60,13 +60,29 @@ export class TransformerEncoderLayer extends Module {
     return `TransformerEncoderLayer(dModel=${this.options.dModel}, heads=${this.options.numHeads})`;
   }
 
-  /** x [batch, time, dModel]; `keyMask` bool [batch, time] (true = real token). */
-  forward(x: Tensor, call: { keyMask?: Tensor; mask?: Tensor } = {}): Tensor {
+  /**
+   * x [batch, time, dModel]; `keyMask` bool [batch, time] (true = real token; with a cache,
+   * time counts the cached positions too). `causal` and an append-mode `cache` make it a
+   * decoder-only (GPT-style) block: x is then the new positions only.
+   */
+  forward(x: Tensor, call: EncoderLayerCall = {}): Tensor {
     return this.engine.tidy(() => {
       const h = this.res1.forward(x, (y) => this.selfAttn.forward(y, y, y, call).output);
       return this.res2.forward(h, (y) => this.ffn.forward(y));
     });
   }
+}
+
+/** Per-call options of an encoder layer (and of the stack, with one cache per layer). */
+export interface EncoderLayerCall {
+  /** Bool [batch, tk], true = real key. */
+  keyMask?: Tensor;
+  /** Bool attention pattern (see `MultiHeadAttentionCall.mask`). */
+  mask?: Tensor;
+  /** Hide later positions (decoder-only language models). */
+  causal?: boolean;
+  /** Append-mode key/value cache for incremental decoding. */
+  cache?: KVCache;
 }
 
 /** Per-layer caches of a decoder for incremental decoding. */
@@ -106,16 +122,64 @@ export class TransformerDecoderLayer extends Module {
    * x [batch, tq, dModel] (the new steps when a cache is given), memory [batch, ts, dModel].
    * `selfKeyMask` [batch, tq(+cached)] hides target padding, `memoryKeyMask` [batch, ts] source padding.
    */
-  forward(x: Tensor, memory: Tensor, call: { selfKeyMask?: Tensor; memoryKeyMask?: Tensor; cache?: DecoderLayerCache } = {}): Tensor {
+  forward(x: Tensor, memory: Tensor, call: DecoderLayerCall = {}): Tensor {
+    return this.forwardDetailed(x, memory, call).output;
+  }
+
+  /**
+   * As `forward`; with `needCrossWeights` it also returns the cross-attention weights
+   * [batch, heads, tq, ts] (for plots: which source positions each target position read).
+   */
+  forwardDetailed(x: Tensor, memory: Tensor, call: DecoderLayerCall & { needCrossWeights?: boolean } = {}): { output: Tensor; crossWeights?: Tensor } {
     return this.engine.tidy(() => {
       const h1 = this.res1.forward(x, (y) =>
         this.selfAttn.forward(y, y, y, { causal: true, ...(call.selfKeyMask && { keyMask: call.selfKeyMask }), ...(call.cache && { cache: call.cache.self }) }).output,
       );
-      const h2 = this.res2.forward(h1, (y) =>
-        this.crossAttn.forward(y, memory, memory, { ...(call.memoryKeyMask && { keyMask: call.memoryKeyMask }), ...(call.cache && { cache: call.cache.cross }) }).output,
-      );
-      return this.res3.forward(h2, (y) => this.ffn.forward(y));
+      let crossWeights: Tensor | undefined;
+      const h2 = this.res2.forward(h1, (y) => {
+        const r = this.crossAttn.forward(y, memory, memory, {
+          ...(call.memoryKeyMask && { keyMask: call.memoryKeyMask }),
+          ...(call.cache && { cache: call.cache.cross }),
+          needWeights: call.needCrossWeights ?? false,
+        });
+        crossWeights = r.weights;
+        return r.output;
+      });
+      const output = this.res3.forward(h2, (y) => this.ffn.forward(y));
+      return crossWeights ? { output, crossWeights } : { output };
     });
+  }
+}
+
+/** Per-call options of a decoder layer. */
+export interface DecoderLayerCall {
+  /** Bool [batch, tq(+cached)], true = real target token. */
+  selfKeyMask?: Tensor;
+  /** Bool [batch, ts], true = real source token. */
+  memoryKeyMask?: Tensor;
+  /** The layer's caches for incremental decoding. */
+  cache?: DecoderLayerCache;
+}
+
+/** Reorders/repeats/drops the batch rows of every cache (beam search); see `KVCache.select`. */
+export function selectCaches(caches: readonly (KVCache | DecoderLayerCache)[], indices: Int32Array | readonly number[] | Tensor): void {
+  for (const c of caches) {
+    if (c instanceof KVCache) c.select(indices);
+    else {
+      c.self.select(indices);
+      c.cross.select(indices);
+    }
+  }
+}
+
+/** Frees every cache of a list made by `createCache()`. */
+export function disposeCaches(caches: readonly (KVCache | DecoderLayerCache)[]): void {
+  for (const c of caches) {
+    if (c instanceof KVCache) c.dispose();
+    else {
+      c.self.dispose();
+      c.cross.dispose();
+    }
   }
 }
 
@@ -132,11 +196,21 @@ export class TransformerEncoder extends Module {
     this.norm = options.norm === 'pre' ? this.child('norm', new LayerNorm(options.dModel, this.childOptions)) : undefined;
   }
 
-  /** x [batch, time, dModel] → [batch, time, dModel]. */
-  forward(x: Tensor, call: { keyMask?: Tensor; mask?: Tensor } = {}): Tensor {
+  /** Fresh append-mode caches (one per layer) for causal incremental decoding; dispose them when done. */
+  createCache(): KVCache[] {
+    return this.layers.items.map(() => new KVCache('append'));
+  }
+
+  /** x [batch, time, dModel] → [batch, time, dModel]; with `cache` (one per layer) x is the new positions only. */
+  forward(x: Tensor, call: Omit<EncoderLayerCall, 'cache'> & { cache?: readonly KVCache[] } = {}): Tensor {
+    if (call.cache && call.cache.length !== this.layers.items.length) {
+      throw new ArgumentError(`TransformerEncoder: ${call.cache.length} caches given for ${this.layers.items.length} layers`);
+    }
     return this.engine.tidy(() => {
       let h = x;
-      for (const layer of this.layers.items) h = layer.forward(h, call);
+      this.layers.items.forEach((layer, i) => {
+        h = layer.forward(h, { ...call, cache: call.cache?.[i] });
+      });
       return this.norm ? this.norm.forward(h) : h;
     });
   }
@@ -161,13 +235,34 @@ export class TransformerDecoder extends Module {
   }
 
   /** x [batch, tq, dModel] (new steps only when `cache` is given), memory [batch, ts, dModel]. */
-  forward(x: Tensor, memory: Tensor, call: { selfKeyMask?: Tensor; memoryKeyMask?: Tensor; cache?: DecoderLayerCache[] } = {}): Tensor {
+  forward(x: Tensor, memory: Tensor, call: DecoderCall = {}): Tensor {
+    return this.forwardDetailed(x, memory, call).output;
+  }
+
+  /** As `forward`; with `needCrossWeights` also each layer's cross-attention weights [batch, heads, tq, ts]. */
+  forwardDetailed(x: Tensor, memory: Tensor, call: DecoderCall & { needCrossWeights?: boolean } = {}): { output: Tensor; crossWeights: Tensor[] } {
+    if (call.cache && call.cache.length !== this.layers.items.length) {
+      throw new ArgumentError(`TransformerDecoder: ${call.cache.length} caches given for ${this.layers.items.length} layers`);
+    }
     return this.engine.tidy(() => {
       let h = x;
+      const crossWeights: Tensor[] = [];
       this.layers.items.forEach((layer, i) => {
-        h = layer.forward(h, memory, { ...call, cache: call.cache?.[i] });
+        const r = layer.forwardDetailed(h, memory, { ...call, cache: call.cache?.[i] });
+        h = r.output;
+        if (r.crossWeights) crossWeights.push(r.crossWeights);
       });
-      return this.norm ? this.norm.forward(h) : h;
+      return { output: this.norm ? this.norm.forward(h) : h, crossWeights };
     });
   }
+}
+
+/** Per-call options of a decoder stack. */
+export interface DecoderCall {
+  /** Bool [batch, tq(+cached)], true = real target token. */
+  selfKeyMask?: Tensor;
+  /** Bool [batch, ts], true = real source token. */
+  memoryKeyMask?: Tensor;
+  /** One cache per layer (from `createCache()`). */
+  cache?: readonly DecoderLayerCache[];
 }
