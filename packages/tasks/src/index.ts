@@ -6,3 +6,4 @@
 export * from './errors.js';
 export * from './metrics/index.js';
 export * from './data/index.js';
+export * from './postprocess/index.js';
