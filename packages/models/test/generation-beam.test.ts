@@ -151,10 +151,17 @@ describe('greedy and beam search', () => {
 
   it('early stopping is exact (same n-best as decoding to maxLength) and saves steps', async () => {
     let savedRows = 0;
-    for (const { penalty } of PENALTIES) {
-      const model = new HashLM(heed.engine, { vocab: 10, eosBias: 1.2 });
-      const seeds = Array.from({ length: 8 }, (_, i) => 70 + i);
-      const options = { beamSize: 4, numReturn: 2, maxLength: 12, lengthPenalty: penalty };
+    const strong: LengthPenalty[] = [
+      { type: 'power', exponent: 2 },
+      { type: 'gnmt', alpha: 2 },
+    ];
+    for (const [penalty, eosBias, numReturn] of [
+      ...PENALTIES.map(({ penalty }) => [penalty, 1.2, 2] as const),
+      ...strong.flatMap((p) => [[p, 2.5, 1] as const, [p, 1, 1] as const]),
+    ]) {
+      const model = new HashLM(heed.engine, { vocab: 10, eosBias, spread: 0.7 });
+      const seeds = Array.from({ length: 24 }, (_, i) => 70 + i);
+      const options = { beamSize: 4, numReturn, maxLength: 12, lengthPenalty: penalty };
       const before = model.log.stepRows.length;
       const early = await beamSearch(model, seeds, options);
       const earlyRows = model.log.stepRows.slice(before).reduce((a, b) => a + b, 0);

@@ -160,9 +160,9 @@ export class TableLM implements Generative<number> {
 /**
  * A one-layer tanh RNN language model on the engine: h' = tanh(E[x] + h W), log-probs =
  * logSoftmax(h' U). The state is kept out of tidy scopes and replaced on every step and
- * select. Inputs: the number of sentences (all start from a zero state).
+ * select. Inputs: each sentence's start token (`startTokens`).
  */
-export class TinyRnn implements Generative<number> {
+export class TinyRnn implements Generative<number[]> {
   readonly bosTokenId = 0;
   readonly eosTokenId = 1;
   readonly padTokenId = 2;
@@ -182,9 +182,11 @@ export class TinyRnn implements Generative<number> {
     this.output = keep(randomNormal([hidden, vocab], 0, 2, { rng, engine }));
   }
 
-  startDecoding(sentences: number): DecoderSession {
+  /** Opens a session with one row per start token (all from a zero state). */
+  startDecoding(starts: number[]): DecoderSession {
     const model = this;
     const engine = this.engine;
+    const sentences = starts.length;
     let state: Tensor = keep(tensor(new Float32Array(sentences * this.hidden), [sentences, this.hidden], 'float32', { engine }));
     let disposed = false;
     return {
@@ -192,6 +194,7 @@ export class TinyRnn implements Generative<number> {
         return state.shape[0]!;
       },
       vocabSize: this.vocab,
+      startTokens: Int32Array.from(starts),
       step(tokens: Int32Array): Tensor {
         const x = gather(model.embedding, tensor(tokens, [tokens.length], 'int32', { engine }), 0);
         const next = keep(tanh(add(x, matmul(state, model.recurrent))));
