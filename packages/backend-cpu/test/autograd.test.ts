@@ -210,7 +210,9 @@ describe('gradient ownership', () => {
     const { grads: clipped, norm } = clipGradNorm(g, 1);
     expect((await arr(norm))[0]).toBeCloseTo(2, 5);
     expect((await arr(clipped.get(b)!))[0]).toBeCloseTo(0.5, 5);
-    for (const t of [value, norm, ...clipped.values(), a, b]) t.dispose();
+    // clipGradNorm leaves its inputs to the caller (the optimizers' ownership rule).
+    expect(await arr(g.get(a)!)).toEqual([1, 1]);
+    for (const t of [value, norm, ...clipped.values(), ...g.values(), a, b]) t.dispose();
   });
 
   it('the dy passed in is never handed back as a gradient', () => {

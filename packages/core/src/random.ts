@@ -1,3 +1,5 @@
+import { ArgumentError } from './errors.js';
+
 /**
  * A small, fast, seedable pseudo-random generator (xoshiro128**), so that weight
  * initialisation, dropout masks and data shuffling are reproducible from a seed.
@@ -68,6 +70,22 @@ export class Rng {
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
+  /** The generator's state (JSON-serialisable), for checkpoints; `setState` restores it exactly. */
+  getState(): RngState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare ?? null };
+  }
+
+  /** Restores a state from `getState()`, so the generator continues the same sequence. */
+  setState(state: RngState): void {
+    const w = state?.words;
+    if (!Array.isArray(w) || w.length !== 4 || !w.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) || w.every((x) => x === 0)) {
+      throw new ArgumentError(`Rng.setState: words must be four uint32 values, not all zero, got ${JSON.stringify(w)}`);
+    }
+    if (state.spare !== null && typeof state.spare !== 'number') throw new ArgumentError(`Rng.setState: spare must be a number or null, got ${JSON.stringify(state.spare)}`);
+    [this.s0, this.s1, this.s2, this.s3] = w as [number, number, number, number];
+    this.spare = state.spare ?? undefined;
+  }
+
   /** Shuffles an array in place (Fisher–Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
@@ -76,6 +94,12 @@ export class Rng {
     }
     return items;
   }
+}
+
+/** The state of an `Rng`: its four xoshiro128** words and the cached second normal deviate. */
+export interface RngState {
+  readonly words: readonly number[];
+  readonly spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
