@@ -13,3 +13,4 @@ export {
   type RunOnnxOpOptions,
   type RunOnnxGraphOptions,
 } from './run.js';
+export { bertOracleGraph, BERT_ORACLE_OUTPUTS, type BertOracleConfig, type BertOracleInputs } from './bert.js';
