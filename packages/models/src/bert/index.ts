@@ -8,3 +8,5 @@ export * from './classification.js';
 export * from './question-answering.js';
 export * from './checkpoint.js';
 export * from './register.js';
+export * from './token-labels.js';
+export * from './qa-spans.js';
