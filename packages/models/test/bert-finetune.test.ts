@@ -109,9 +109,15 @@ describe('span QA', () => {
     };
     const ps = z([1, 2, 0]);
     const pe = z([0, 1, 3]);
-    expect(spans.map((sp) => sp.answer)).toEqual(['defg hij', 'abc defg', 'defg']);
-    expect(spans[0]!.score).toBeCloseTo(ps[1]! * pe[2]!, 12);
-    expect(spans[1]!.score).toBeCloseTo(ps[0]! * pe[1]!, 12);
+    const text = 'abc defg hij';
+    const words = ['abc', 'defg', 'hij'];
+    const all: [string, number][] = [];
+    for (let i = 0; i < 3; i++) for (let j = i; j < Math.min(3, i + 2); j++) all.push([words.slice(i, j + 1).join(' '), ps[i]! * pe[j]!]);
+    all.sort((a, b) => b[1] - a[1]);
+    expect(spans.map((sp) => sp.answer)).toEqual(all.slice(0, 3).map(([t]) => t));
+    spans.forEach((sp, k) => expect(sp.score).toBeCloseTo(all[k]![1], 12));
+    expect(spans[0]).toMatchObject({ answer: 'defg hij', start: 4, end: 12, window: 0 });
+    expect(text.slice(spans[0]!.start, spans[0]!.end)).toBe('defg hij');
     // maxAnswerLength 2 rules out the three-token span "abc defg hij" (which would score highest).
     expect(ps[0]! * pe[2]!).toBeGreaterThan(spans[0]!.score);
   });
