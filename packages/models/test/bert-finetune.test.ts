@@ -118,7 +118,10 @@ describe('span QA', () => {
     spans.forEach((sp, k) => expect(sp.score).toBeCloseTo(all[k]![1], 12));
     expect(spans[0]).toMatchObject({ answer: 'defg hij', start: 4, end: 12, window: 0 });
     expect(text.slice(spans[0]!.start, spans[0]!.end)).toBe('defg hij');
-    // maxAnswerLength 2 rules out the three-token span "abc defg hij" (which would score highest).
-    expect(ps[0]! * pe[2]!).toBeGreaterThan(spans[0]!.score);
+    // maxAnswerLength 2 rules out the three-token span; 3 lets it in with its own score.
+    expect(bestSpans(text, [enc], [s], [e], { topK: 10, maxAnswerLength: 2 }).map((sp) => sp.answer)).not.toContain(text);
+    const longer = bestSpans(text, [enc], [s], [e], { topK: 10, maxAnswerLength: 3 });
+    expect(longer).toHaveLength(6);
+    expect(longer.find((sp) => sp.answer === text)!.score).toBeCloseTo(ps[0]! * pe[2]!, 12);
   });
 });
