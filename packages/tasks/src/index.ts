@@ -7,3 +7,5 @@ export * from './errors.js';
 export * from './metrics/index.js';
 export * from './data/index.js';
 export * from './postprocess/index.js';
+export * from './pipelines/index.js';
+export * from './plugins.js';

@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export * from './data/files-node.js';
+export * from './io/pipeline-node.js';

@@ -1,0 +1,108 @@
+/**
+ * The pipeline framework: every task pipeline is three steps, run batch by batch.
+ *
+ * 1. `preprocess` (host code only): inputs → encodings and whatever postprocess needs;
+ * 2. `forward` (the only tensor code): builds the batch tensors and runs the model; the
+ *    base class runs it without gradients inside a `tidy` scope and reads the outputs it
+ *    returns back to the host, then frees them, so live tensors stay flat;
+ * 3. `postprocess` (pure): host outputs → results in Hugging Face's shapes.
+ */
+import type { Heed, Tensor, TypedArray } from '@heed/core';
+import type { Model, ModelConfig } from '@heed/models';
+import type { Tokenizer } from '@heed/tokenizers';
+import { TaskInputError } from '../errors.js';
+
+/** What a pipeline runs: a loaded model, its tokenizer and its config. */
+export interface PipelineParts {
+  /** The model (in eval mode). The pipeline owns it: `dispose()` frees it. */
+  model: Model;
+  /** The tokenizer matching the model's vocabulary. */
+  tokenizer: Tokenizer;
+  /** The model config (`config.json`), e.g. for `id2label`. */
+  config: ModelConfig;
+  /** Where the parts came from (a model directory), for error messages. */
+  source?: string;
+}
+
+/** Options every pipeline takes. */
+export interface PipelineOptions {
+  /** Inputs per forward pass (default 8). */
+  batchSize?: number;
+}
+
+/** A model output read back to the host. */
+export interface HostTensor {
+  data: TypedArray;
+  shape: number[];
+}
+
+/**
+ * Base class of task pipelines. `In` is one input, `Out` one result, `Pre` what
+ * preprocess hands to forward and postprocess. Calling `run` with one input returns one
+ * result; with an array, an array.
+ */
+export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOptions, Pre = unknown> {
+  /** The task name this pipeline is registered under. */
+  abstract readonly task: string;
+
+  constructor(
+    /** The app whose engine runs the model. */
+    readonly heed: Heed,
+    /** The model, tokenizer and config. */
+    readonly parts: PipelineParts,
+    /** Default options, overridden per call. */
+    readonly defaults: Opt = {} as Opt,
+  ) {}
+
+  /** Host code: turns a batch of inputs into what forward and postprocess need. */
+  abstract preprocess(inputs: readonly In[], options: Opt): Pre;
+
+  /** Tensor code: runs the model on the batch; returns the outputs to read back, by name. */
+  abstract forward(pre: Pre, options: Opt): Record<string, Tensor>;
+
+  /** Pure code: one result per input of the batch. */
+  abstract postprocess(outputs: Record<string, HostTensor>, pre: Pre, options: Opt): Out[];
+
+  /** Runs the pipeline on one input (one result) or an array of inputs (an array of results). */
+  run(inputs: In, options?: Opt): Promise<Out>;
+  run(inputs: readonly In[], options?: Opt): Promise<Out[]>;
+  async run(inputs: In | readonly In[], options: Opt = {} as Opt): Promise<Out | Out[]> {
+    const single = !Array.isArray(inputs);
+    const list = single ? [inputs as In] : (inputs as readonly In[]);
+    const o = { ...this.defaults, ...options };
+    const batchSize = o.batchSize ?? 8;
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new TaskInputError(`${this.task}: batchSize must be a positive integer, got ${batchSize}`);
+    const out: Out[] = [];
+    for (let i = 0; i < list.length; i += batchSize) {
+      const batch = list.slice(i, i + batchSize);
+      const pre = this.preprocess(batch, o);
+      const host = await this.runForward(pre, o);
+      const results = this.postprocess(host, pre, o);
+      out.push(...results);
+    }
+    return single ? out[0]! : out;
+  }
+
+  /** Runs `forward` without gradients in a memory scope and reads its outputs back. */
+  protected async runForward(pre: Pre, options: Opt): Promise<Record<string, HostTensor>> {
+    const engine = this.heed.engine;
+    const outs = engine.tidy(() => engine.noGrad(() => this.forward(pre, options)));
+    try {
+      const host: Record<string, HostTensor> = {};
+      for (const [name, t] of Object.entries(outs)) host[name] = { data: await t.data(), shape: [...t.shape] };
+      return host;
+    } finally {
+      for (const t of Object.values(outs)) t.dispose();
+    }
+  }
+
+  /** Frees the model. */
+  dispose(): void {
+    this.parts.model.dispose();
+  }
+}
+
+/** A pipeline of any task (what the registry hands out before the caller names the class). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPipeline = Pipeline<any, unknown, any, any>;
+

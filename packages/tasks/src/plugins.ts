@@ -1,0 +1,13 @@
+import type { ContainerModule } from 'inversify';
+import { fillMaskTask } from './pipelines/fill-mask.js';
+import { questionAnsweringTask } from './pipelines/question-answering.js';
+import { taskTypes } from './pipelines/registry.js';
+import { textClassificationTask } from './pipelines/text-classification.js';
+import { tokenClassificationTask } from './pipelines/token-classification.js';
+
+/**
+ * The tasks package's plugins for `createHeed({ plugins })`: every built-in task,
+ * registered by name under `TOKENS.Pipeline`. Add `modelsModule` (model types) and
+ * `layersModule` too.
+ */
+export const tasksModule: ContainerModule = taskTypes(textClassificationTask, tokenClassificationTask, questionAnsweringTask, fillMaskTask);
