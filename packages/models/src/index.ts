@@ -11,3 +11,4 @@ export * from './plugins.js';
 export * from './seq2seq/index.js';
 export * from './transformer/index.js';
 export * from './bert/index.js';
+export * from './training/index.js';
