@@ -10,3 +10,4 @@ export * from './checkpoint.js';
 export * from './register.js';
 export * from './token-labels.js';
 export * from './qa-spans.js';
+export * from './pretraining-data.js';
