@@ -58,7 +58,9 @@ describe('generation bad input', () => {
     for (const topP of [0, -0.1, 1.01, Number.NaN]) await expect(sample(model(), [1], { topP })).rejects.toThrow(/topP must be in \(0, 1\]/);
     await expect(sample(model(), [1], { topP: 0 })).rejects.toBeInstanceOf(ArgumentError);
     for (const topK of [0, 2.5]) await expect(sample(model(), [1], { topK })).rejects.toThrow(/topK must be an integer ≥ 1/);
-    for (const temperature of [0, -1, Infinity]) await expect(sample(model(), [1], { temperature })).rejects.toThrow(/temperature must be a finite number > 0/);
+    for (const temperature of [0, -1, Infinity]) {
+      await expect(sample(model(), [1], { temperature })).rejects.toThrow(/temperature must be a finite number > 0/);
+    }
     await expect(sample(model(), [1], { numReturn: 0 })).rejects.toThrow(/numReturn must be an integer ≥ 1/);
   });
 
@@ -67,8 +69,10 @@ describe('generation bad input', () => {
     await expect(beamSearch(model(), [1], { beamSize: 2, minLength: 6, maxLength: 5 })).rejects.toThrow(ArgumentError);
     await expect(sample(model(), [1], { maxLength: 0 })).rejects.toThrow(/maxLength must be an integer ≥ 1, got 0/);
     await expect(greedy(model(), [1], { minLength: -1 })).rejects.toThrow(/minLength must be an integer ≥ 0/);
-    await expect(generate(model(), [1], { strategy: 'nucleus' } as never)).rejects.toThrow(/strategy must be 'greedy', 'beam' or 'sample', got nucleus/);
-    await expect(beamSearch(model(), [1], { beamSize: 2, lengthPenalty: { type: 'gnmt', alpha: Number.NaN } })).rejects.toThrow(/alpha must be a finite number/);
+    const nucleus = generate(model(), [1], { strategy: 'nucleus' } as never);
+    await expect(nucleus).rejects.toThrow(/strategy must be 'greedy', 'beam' or 'sample', got nucleus/);
+    const nan = beamSearch(model(), [1], { beamSize: 2, lengthPenalty: { type: 'gnmt', alpha: Number.NaN } });
+    await expect(nan).rejects.toThrow(/alpha must be a finite number/);
     await expect(beamSearch(model(), [1], { beamSize: 2, lengthPenalty: { type: 'wu' } as never })).rejects.toThrow(/lengthPenalty.type must be/);
   });
 

@@ -71,7 +71,8 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
       const b1 = await beamSearch(model, starts, { beamSize: 1, maxLength: 8 });
       expect(b1.map((l) => l.map((h) => h.tokens))).toEqual(g.map((l) => l.map((h) => h.tokens)));
       for (let i = 0; i < starts.length; i++) {
-        const single = await beamSearch(model, [starts[i]!], { beamSize: 5, numReturn: 5, maxLength: 8, lengthPenalty: { type: 'power', exponent: 0.7 } });
+        const options = { beamSize: 5, numReturn: 5, maxLength: 8, lengthPenalty: { type: 'power', exponent: 0.7 } } as const;
+        const single = await beamSearch(model, [starts[i]!], options);
         expect(single[0]!.map((h) => h.tokens)).toEqual(nbest[i]!.map((h) => h.tokens));
       }
     });

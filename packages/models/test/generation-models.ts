@@ -9,7 +9,7 @@
  *   whose state lives on the engine, for the memory checks.
  */
 import { gather, keep, logSoftmax, matmul, add, tanh, tensor, randomNormal, Rng, type Engine, type Tensor } from '@heed/core';
-import type { DecoderSession, DecodeStartOptions, Generative } from '../src/index.js';
+import type { DecoderSession, DecodeStartOptions, Generative, Hypothesis } from '../src/index.js';
 
 /** Counts what a session was asked to do. */
 export interface SessionLog {
@@ -222,8 +222,8 @@ export class TinyRnn implements Generative<number[]> {
 }
 
 /** Every hypothesis `model` can produce for `seed` within the lengths, by brute force (no pruning). */
-export function enumerateHypotheses(model: HashLM, seed: number, maxLength: number, minLength = 0): { tokens: number[]; logProb: number; length: number; finished: boolean }[] {
-  const out: { tokens: number[]; logProb: number; length: number; finished: boolean }[] = [];
+export function enumerateHypotheses(model: HashLM, seed: number, maxLength: number, minLength = 0): Omit<Hypothesis, 'score'>[] {
+  const out: Omit<Hypothesis, 'score'>[] = [];
   const eos = model.eosTokenId;
   const walk = (tokens: number[], logProb: number): void => {
     const t = tokens.length + 1;

@@ -95,10 +95,17 @@ const CASES: Case[] = [
     cell: 'lstm',
     bidirectional: true,
   }),
-  encoderDecoder('Seq2Seq (GRU, 2 layers)', { architectures: ['Seq2Seq'], srcVocabSize: 13, tgtVocabSize: 11, embeddingSize: 6, hiddenSize: 8, numLayers: 2 }),
+  encoderDecoder('Seq2Seq (GRU, 2 layers)', {
+    architectures: ['Seq2Seq'],
+    srcVocabSize: 13,
+    tgtVocabSize: 11,
+    embeddingSize: 6,
+    hiddenSize: 8,
+    numLayers: 2,
+  }),
   languageModel(
     'TransformerLM',
-    { architectures: ['TransformerLM'], vocab_size: 17, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 32, dropout: 0, max_position_embeddings: 16 },
+    { architectures: ['TransformerLM'], vocab_size: 17, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 32, dropout: 0 },
     () => ({ prompts: PROMPTS }),
   ),
   languageModel('RNNLM (LSTM)', { architectures: ['RNNLM'], vocabSize: 17, embeddingSize: 8, hiddenSize: 12 }, () => ({ inputIds: ids(PROMPTS) })),
@@ -118,7 +125,9 @@ describe.each(CASES)('generation on $name', ({ build, inputs, score }) => {
           await beamSearch(model, input, { beamSize: 1, maxLength: 7 }),
         ];
       } finally {
-        for (const t of Object.values(input as Record<string, unknown>)) if (t && typeof (t as Tensor).dispose === 'function') (t as Tensor).dispose();
+        for (const t of Object.values(input as Record<string, unknown>)) {
+          if (t && typeof (t as Tensor).dispose === 'function') (t as Tensor).dispose();
+        }
       }
     };
     const first = await run();

@@ -5,5 +5,6 @@ export { SessionDriver, withSession } from './driver.js';
 export { topExpansions, type Expansion } from './top-expansions.js';
 export { greedy } from './greedy.js';
 export { beamSearch } from './beam.js';
-export { sample, samplingDistribution, type SamplingFilter } from './sample.js';
+export { sample } from './sample.js';
+export { samplingDistribution, drawToken, type SamplingFilter, type TokenDistribution } from './distribution.js';
 export { generate, type GenerateOptions } from './generate.js';
