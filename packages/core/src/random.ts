@@ -72,7 +72,7 @@ export class Rng {
 
   /** The generator's state (JSON-serialisable), for checkpoints; `setState` restores it exactly. */
   getState(): RngState {
-    return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare ?? null };
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare ?? null };
   }
 
   /** Restores a state from `getState()`, so the generator continues the same sequence. */

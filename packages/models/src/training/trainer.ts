@@ -1,4 +1,4 @@
-import { AdamW, ArgumentError, type Optimizer } from '@heed/core';
+import { AdamW, ArgumentError, Rng, type Optimizer } from '@heed/core';
 import type { Model } from '../model.js';
 import { jsonDiff } from './config-diff.js';
 import { ListSource, type BatchSource, type DataCursor, type PositionedBatch } from './data/source.js';
@@ -267,6 +267,11 @@ export class Trainer<M extends Model = Model> {
     }
     const scheduleDiff = jsonDiff(json.schedule, this.schedule.config);
     if (scheduleDiff.length > 0) throw new ResumeError(`${dir} was trained with another learning-rate schedule: ${scheduleDiff.join('; ')}`);
+    try {
+      new Rng().setState(json.rng); // checked before anything changes
+    } catch (e) {
+      throw new ResumeError(`${dir}: ${(e as Error).message}`);
+    }
     const { weights, optimizer } = await io.readCheckpointTensors(dir, this.model.engine);
     try {
       this.optimizer.loadStateDict({ meta: json.optimizer, tensors: optimizer }, this.model.namedParameters());
