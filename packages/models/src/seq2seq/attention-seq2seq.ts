@@ -59,19 +59,19 @@ export class AttentionSeq2Seq extends RecurrentSeq2SeqBase<FullAttentionSeq2SeqC
   }
 
   /** One Bahdanau step: attend with the previous top state, then step the decoder on [emb; context]. */
-  private bahdanauStep(steps: StepFn[], emb: Tensor, state: RNNState, memory: Tensor, mask: Tensor): { output: Tensor; state: RNNState; weights: Tensor } {
-    const { context, weights } = this.attn.forward(topHidden(state), memory, memory, { keyMask: mask });
+  private bahdanauStep(steps: StepFn[], emb: Tensor, state: RNNState, memory: Tensor, mask: Tensor | undefined): { output: Tensor; state: RNNState; weights: Tensor } {
+    const { context, weights } = this.attn.forward(topHidden(state), memory, memory, mask && { keyMask: mask });
     const r = stepRecurrent(this.decoder, steps, concat([emb, context], -1), state, this.between);
     return { ...r, weights };
   }
 
   /** Luong's attentional hidden state tanh(W_c [c; h]) for decoder outputs h [..., H]. */
-  private luongHead(h: Tensor, memory: Tensor, mask: Tensor): { features: Tensor; weights: Tensor } {
-    const { context, weights } = this.attn.forward(h, memory, memory, { keyMask: mask });
+  private luongHead(h: Tensor, memory: Tensor, mask: Tensor | undefined): { features: Tensor; weights: Tensor } {
+    const { context, weights } = this.attn.forward(h, memory, memory, mask && { keyMask: mask });
     return { features: tanh(this.combine!.forward(concat([context, h], -1))), weights };
   }
 
-  protected decode(enc: Encoded, tgtIn: Tensor, mask: Tensor, outputAttentions: boolean): Decoded {
+  protected decode(enc: Encoded, tgtIn: Tensor, mask: Tensor | undefined, outputAttentions: boolean): Decoded {
     const steps = prepareSteps(this.decoder);
     const emb = this.embedTarget(tgtIn);
     if (this.config.attention === 'luong') {
@@ -91,16 +91,17 @@ export class AttentionSeq2Seq extends RecurrentSeq2SeqBase<FullAttentionSeq2SeqC
     return { features: stack(outs, 1), ...(outputAttentions && { attentions: stack(ws, 1) }) };
   }
 
-  protected sessionExtras(enc: Encoded, mask: Tensor): Record<string, StateEntry> {
+  protected sessionExtras(enc: Encoded, mask: Tensor | undefined): Record<string, StateEntry> {
+    const memory = { memory: { tensor: enc.outputs, batchAxis: 0 } };
     // A view of the mask: the session owns it, the caller may dispose theirs.
-    return { memory: { tensor: enc.outputs, batchAxis: 0 }, mask: { tensor: reshape(mask, mask.shape), batchAxis: 0 } };
+    return mask ? { ...memory, mask: { tensor: reshape(mask, mask.shape), batchAxis: 0 } } : memory;
   }
 
   protected sessionStep(emb: Tensor, state: Readonly<Record<string, Tensor>>): { features: Tensor; state: Record<string, Tensor> } {
     const steps = prepareSteps(this.decoder);
     const rnn: RNNState = { h: state.h!, ...(state.c && { c: state.c }) };
     const memory = state.memory!;
-    const mask = state.mask!;
+    const mask = state.mask;
     if (this.config.attention === 'luong') {
       const r = stepRecurrent(this.decoder, steps, emb, rnn, this.between);
       return { features: this.luongHead(r.output, memory, mask).features, state: { h: r.state.h, ...(r.state.c && { c: r.state.c }) } };

@@ -5,7 +5,7 @@
  * sessions and attention weights for a decoded sentence. The subclasses define how the
  * decoder reads the encoder (`decode` for a whole target, `sessionStep` for one token).
  */
-import { ShapeError, add, full, logSoftmax, matmul, noGrad, type Heed, type Tensor, type Variable } from '@heed/core';
+import { ShapeError, add, logSoftmax, matmul, noGrad, type Heed, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelOutput } from '../model.js';
@@ -112,10 +112,10 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends 
   }
 
   /** Teacher-forced decoding of `tgtIn` [batch, T] given the encoder's result. */
-  protected abstract decode(enc: Encoded, tgtIn: Tensor, srcMask: Tensor, outputAttentions: boolean): Decoded;
+  protected abstract decode(enc: Encoded, tgtIn: Tensor, srcMask: Tensor | undefined, outputAttentions: boolean): Decoded;
 
-  /** The session's state entries besides the decoder state `h`/`c` (batch axis 1). */
-  protected abstract sessionExtras(enc: Encoded, srcMask: Tensor): Record<string, StateEntry>;
+  /** The session's state entries besides the decoder state `h`/`c` (batch axis 1); `srcMask` is absent when nothing is padded. */
+  protected abstract sessionExtras(enc: Encoded, srcMask: Tensor | undefined): Record<string, StateEntry>;
 
   /** One session step: embedded token [rows, E] and state → features [rows, H] and the state that changed. */
   protected abstract sessionStep(emb: Tensor, state: Readonly<Record<string, Tensor>>): { features: Tensor; state: Record<string, Tensor> };
@@ -132,12 +132,11 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends 
     return add(matmul(x, this.tgtEmbed.weight, { transB: true }), this.outBias!);
   }
 
-  /** Checks the source ids and mask; the mask defaults to all true. */
-  protected source(inputs: Seq2SeqSource): { ids: Tensor; mask: Tensor } {
+  /** Checks the source ids and mask (absent: every token is real, and nothing is masked). */
+  protected source(inputs: Seq2SeqSource): { ids: Tensor; mask: Tensor | undefined } {
     const ids = checkIds(this.modelType, 'inputIds', inputs.inputIds);
     checkIdRange(this.modelType, 'inputIds', ids, this.config.srcVocabSize, 'srcVocabSize');
-    const mask = checkMask(this.modelType, 'attentionMask', inputs.attentionMask, ids) ?? full(ids.shape, 1, 'bool', { engine: ids.engine });
-    return { ids, mask };
+    return { ids, mask: checkMask(this.modelType, 'attentionMask', inputs.attentionMask, ids) };
   }
 
   /**

@@ -7,16 +7,11 @@ import {
   ArgumentError,
   DTypeError,
   ShapeError,
-  cast,
   concat,
   crossEntropy,
-  div,
   full,
-  maximum,
-  mul,
   notEqual,
   slice,
-  sum,
   where,
   type Tensor,
 } from '@heed/core';
@@ -78,11 +73,9 @@ export function shiftRight(labels: Tensor, bosTokenId: number, padTokenId: numbe
 
 /**
  * Cross-entropy of `logits` [..., V] against `labels` [...], averaged over the labels
- * that are not -100 (0 when every label is ignored).
+ * that are not -100 (0 when every label is ignored): core's `crossEntropy` with its
+ * ignore index.
  */
 export function sequenceLoss(logits: Tensor, labels: Tensor): Tensor {
-  const keep = notEqual(labels, IGNORE_INDEX);
-  const perToken = crossEntropy(logits, where(keep, labels, 0), { reduction: 'none' });
-  const w = cast(keep, 'float32');
-  return div(sum(mul(perToken, w)), maximum(sum(w), 1));
+  return crossEntropy(logits, labels, { ignoreIndex: IGNORE_INDEX });
 }

@@ -114,8 +114,10 @@ export function runRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, option
  */
 export function stepRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, state: RNNState, between?: (x: Tensor) => Tensor): { output: Tensor; state: RNNState } {
   const lstm = rnn.kind === 'lstm';
-  const hs = unstack(state.h, 0);
-  const cs = state.c ? unstack(state.c, 0) : [];
+  const L = rnn.numLayers;
+  const layers = (s: Tensor): Tensor[] => (L === 1 ? [reshape(s, s.shape.slice(1))] : unstack(s, 0));
+  const hs = layers(state.h);
+  const cs = state.c ? layers(state.c) : [];
   const hn: Tensor[] = [];
   const cn: Tensor[] = [];
   let input = x;
@@ -125,12 +127,14 @@ export function stepRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, state
     if (lstm) cn.push(next[1]!);
     input = between && l < rnn.numLayers - 1 ? between(next[0]!) : next[0]!;
   }
-  return { output: input, state: { h: stack(hn, 0), ...(lstm && { c: stack(cn, 0) }) } };
+  const join = (xs: Tensor[]): Tensor => (L === 1 ? expandDims(xs[0]!, 0) : stack(xs, 0));
+  return { output: input, state: { h: join(hn), ...(lstm && { c: join(cn) }) } };
 }
 
 /** The top layer's hidden state [batch, hidden] of a unidirectional state. */
 export function topHidden(state: RNNState): Tensor {
   const L = state.h.shape[0]!;
+  if (L === 1) return reshape(state.h, state.h.shape.slice(1));
   return reshape(slice(state.h, [L - 1, 0, 0], [1, -1, -1]), state.h.shape.slice(1));
 }
 
