@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import type { ContainerModule } from 'inversify';
 import { createHeed, type Heed } from '@heed/core';
 import { cpuBackendModule } from '@heed/backend-cpu';
+import { webgpuBackendModule } from '@heed/backend-webgpu';
 import { layersModule } from '@heed/layers';
 import { createModel, modelsModule, type Model, type ModelConfig } from '@heed/models';
 import { saveTokenizer } from '@heed/tokenizers/node';
 import { tasksModule } from '../src/index.js';
 import { VOCAB, tinyModels, tinyTokenizer } from './tiny-models.js';
 
-/** A CPU app with every plugin the pipeline tests need, plus `extra`. */
-export function testHeed(extra: readonly ContainerModule[] = []): Promise<Heed> {
-  return createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule, tasksModule, tinyModels, ...extra], backend: 'cpu', setActive: true });
+/** An app (CPU unless told) with every plugin the pipeline tests need, plus `extra`. */
+export function testHeed(extra: readonly ContainerModule[] = [], backend: 'cpu' | 'webgpu' = 'cpu'): Promise<Heed> {
+  const backendModule = backend === 'cpu' ? cpuBackendModule : webgpuBackendModule;
+  return createHeed({ plugins: [backendModule, layersModule, modelsModule, tasksModule, tinyModels, ...extra], backend, setActive: true });
 }
 
 /** Creates a tiny model of `type`, saves it with the tiny tokenizer into a fresh directory; returns the directory and the model. */

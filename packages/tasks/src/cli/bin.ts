@@ -1,0 +1,4 @@
+/** The `heed` executable. */
+import { main } from './main.js';
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,64 @@
+/** The pipelines on the WebGPU backend agree with the CPU backend, and memory stays flat there too. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Heed } from '@heed/core';
+import { createModel } from '@heed/models';
+import { saveTokenizer } from '@heed/tokenizers/node';
+import type { AnyPipeline } from '../src/index.js';
+import { pipeline } from '../src/node.js';
+import { testHeed } from './helpers.js';
+import { VOCAB, tinyTokenizer } from './tiny-models.js';
+
+let cpu: Heed;
+let gpu: Heed;
+const CONFIG = { vocab_size: VOCAB.length, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 };
+
+beforeAll(async () => {
+  cpu = await testHeed([], 'cpu');
+  gpu = await testHeed([], 'webgpu');
+});
+afterAll(() => {
+  gpu.dispose();
+  cpu.dispose();
+});
+
+async function dirOf(type: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'heed-tasks-gpu-'));
+  const model = createModel(cpu, { architectures: [type], ...CONFIG, ...extra }, { seed: 31 });
+  await model.save(dir);
+  model.dispose();
+  saveTokenizer(tinyTokenizer(), join(dir, 'tokenizer.json'));
+  return dir;
+}
+
+/** Replaces every number in a result with a closeTo matcher. */
+function near(x: unknown): unknown {
+  if (typeof x === 'number') return Number.isInteger(x) ? x : expect.closeTo(x, 4);
+  if (Array.isArray(x)) return x.map(near);
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, near(v)]));
+  return x;
+}
+
+const CASES: Array<[string, string, Record<string, unknown>, unknown[], Record<string, unknown>]> = [
+  ['text-classification', 'BertForSequenceClassification', {}, ['good film', { text: 'anna lives in paris .', textPair: 'bad film' }, ''], { topK: null }],
+  ['token-classification', 'BertForTokenClassification', { num_labels: 5 }, ['Anna Smithson lives in Paris .', 'the cat'], { ignoreLabels: [] }],
+  ['question-answering', 'BertForQuestionAnswering', {}, [{ question: 'where does anna live ?', context: 'Anna lives in Paris . The cat sat on the mat .' }], { topK: 2 }],
+  ['fill-mask', 'BertForMaskedLM', {}, ['the [MASK] sat on the mat .'], { topK: 3 }],
+];
+
+describe('pipelines on WebGPU', () => {
+  it.each(CASES)('%s agrees with the CPU; memory stays flat', async (task, type, extra, inputs, options) => {
+    const dir = await dirOf(type, extra);
+    const a = await pipeline<AnyPipeline>(cpu, task, dir);
+    const b = await pipeline<AnyPipeline>(gpu, task, dir);
+    const ref = await a.run(inputs, options);
+    expect(await b.run(inputs, options)).toEqual(near(ref));
+    const before = gpu.memory().tensors;
+    for (let i = 0; i < 5; i++) await b.run(inputs, options);
+    expect(gpu.memory().tensors).toBe(before);
+    a.dispose();
+    b.dispose();
+  });
+});
