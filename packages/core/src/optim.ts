@@ -80,7 +80,10 @@ class Slots {
     for (const [slot, map] of this.maps) {
       for (const [p, s] of map) {
         const n = names.get(p);
-        if (n === undefined) throw new ArgumentError(`${op}: the optimizer has state for a variable "${p.name}" [${p.shape.join(',')}] that is not among the named parameters`);
+        if (n === undefined) {
+          const what = `a variable "${p.name}" [${p.shape.join(',')}]`;
+          throw new ArgumentError(`${op}: the optimizer has state for ${what} that is not among the named parameters`);
+        }
         out.set(`${n}/${slot}`, s);
       }
     }
@@ -106,7 +109,8 @@ class Slots {
       plan.push([slot, p, t]);
     }
     if (unknown.length > 0) {
-      throw new CheckpointError(`${op}: state keys match no parameter or slot (${this.slots.join(', ')}): ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ', …' : ''}`);
+      const keys = `${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ', …' : ''}`;
+      throw new CheckpointError(`${op}: state keys match no parameter or slot (${this.slots.join(', ')}): ${keys}`);
     }
     this.dispose();
     for (const [slot, p, t] of plan) this.get(slot, p).assign(t);
@@ -121,7 +125,9 @@ class Slots {
 }
 
 function expectType(op: string, type: string, state: OptimizerState): void {
-  if (state.meta.type !== type) throw new CheckpointError(`${op}: the state was written by a '${String(state.meta.type)}' optimizer, this is '${type}'`);
+  if (state.meta.type !== type) {
+    throw new CheckpointError(`${op}: the state was written by a '${String(state.meta.type)}' optimizer, this is '${type}'`);
+  }
 }
 
 function counter(op: string, state: OptimizerState, key: string): number {
@@ -231,7 +237,8 @@ export class Adam implements Optimizer {
       const be = p.engine.backend;
       if (be.adamStep) {
         // One fused pass; the engine only wraps the storage it returns.
-        const [p2, m2, v2] = p.engine.run({ name: 'adamStep', inputs: [p, g, m, v], forward: (b) => b.adamStep!(p, g, m, v, args) }) as [Tensor, Tensor, Tensor];
+        const spec = { name: 'adamStep', inputs: [p, g, m, v], forward: (b: typeof be) => b.adamStep!(p, g, m, v, args) };
+        const [p2, m2, v2] = p.engine.run(spec) as [Tensor, Tensor, Tensor];
         for (const [dst, src] of [[p, p2], [m, m2], [v, v2]] as const) {
           dst.assign(src);
           src.dispose();

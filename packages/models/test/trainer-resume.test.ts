@@ -1,4 +1,7 @@
-/** Checkpoints and resume: bit-identical losses after resuming on the CPU; checkpoints of another model, config or schedule are refused and nothing is overwritten. */
+/**
+ * Checkpoints and resume: bit-identical losses after resuming on the CPU; checkpoints of another model, config or schedule
+ * are refused and nothing is overwritten.
+ */
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +57,8 @@ describe('checkpoints and resume', () => {
     expect((await readdir(dir)).sort()).toEqual(['checkpoint-00000007', 'checkpoint-00000014', 'log.jsonl']); // no temporary directories left
     expect((await readdir(join(dir, 'checkpoint-00000014'))).sort()).toEqual(['model', 'optimizer.safetensors', 'trainer.json']);
     const json = JSON.parse(await readFile(join(dir, 'checkpoint-00000014', 'trainer.json'), 'utf8'));
-    expect(json).toMatchObject({ step: 14, schedule: schedule().config, optimizer: { type: 'adam', step: 14 }, model: { ...CONFIG, architectures: ['Tagger'] } });
+    const model = { ...CONFIG, architectures: ['Tagger'] };
+    expect(json).toMatchObject({ step: 14, schedule: schedule().config, optimizer: { type: 'adam', step: 14 }, model });
     expect(json.epoch).toBeGreaterThanOrEqual(1); // the interruption falls after an epoch boundary…
     expect(json.cursor).not.toBeNull(); // …and inside an epoch
     // The checkpoint's model directory loads like any model directory.
@@ -68,7 +72,8 @@ describe('checkpoints and resume', () => {
     const part2 = await secondTrainer.fit(data());
     expect(part2.losses).toEqual(uninterrupted.losses.slice(14));
     expect(weights(second)).toEqual(weights(full));
-    console.log(`[trainer] resume: ${part2.losses.length} losses after resuming at step 14 bit-identical to the uninterrupted run (last ${part2.losses.at(-1)})`);
+    const n = part2.losses.length;
+    console.log(`[trainer] resume: ${n} losses after resuming at step 14 bit-identical to the uninterrupted run (last ${part2.losses.at(-1)})`);
     expect(part2.checkpoints.map((p) => p.split('/').at(-1))).toEqual(['checkpoint-00000021', 'checkpoint-00000028']);
     const events = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
@@ -95,8 +100,16 @@ describe('checkpoints and resume', () => {
     }
     const cases: [Tagger, LRSchedule, RegExp][] = [
       [new Tagger({ ...CONFIG, hidden: 8 }, { seed: 41 }), schedule(), /checkpoint of another Tagger config: hidden: 16 in the checkpoint, 8 here/],
-      [new OtherTagger(CONFIG, { seed: 41 }), schedule(), /checkpoint of a Tagger model, this is a OtherTagger: architectures.0: "Tagger" in the checkpoint, "OtherTagger" here/],
-      [new Tagger(CONFIG, { seed: 41 }), warmupSchedule({ peak: 0.01, warmupSteps: 5, totalSteps: 80, decay: 'cosine' }), /another learning-rate schedule: totalSteps: 40 in the checkpoint, 80 here/],
+      [
+        new OtherTagger(CONFIG, { seed: 41 }),
+        schedule(),
+        /checkpoint of a Tagger model, this is a OtherTagger: architectures.0: "Tagger" in the checkpoint, "OtherTagger" here/,
+      ],
+      [
+        new Tagger(CONFIG, { seed: 41 }),
+        warmupSchedule({ peak: 0.01, warmupSteps: 5, totalSteps: 80, decay: 'cosine' }),
+        /another learning-rate schedule: totalSteps: 40 in the checkpoint, 80 here/,
+      ],
     ];
     for (const [m, s, message] of cases) {
       const before = weights(m);
@@ -126,7 +139,9 @@ describe('checkpoints and resume', () => {
     const again = new Tagger(CONFIG, { seed: 51 });
     const before = weights(again);
     const fresh = trainerFor(again, 14, dir);
-    await expect(fresh.fit(data())).rejects.toThrow(/already holds checkpoints of a run \(7\); resume from it or use another directory \(nothing was overwritten\)/);
+    await expect(fresh.fit(data())).rejects.toThrow(
+      /already holds checkpoints of a run \(7\); resume from it or use another directory \(nothing was overwritten\)/,
+    );
     expect(weights(again)).toEqual(before);
     expect(await listing(dir)).toEqual(files);
     // Resuming from an earlier checkpoint while a later one exists would overwrite it: refused too.
@@ -139,7 +154,10 @@ describe('checkpoints and resume', () => {
     await t3.resume(join(dir2, 'checkpoint-00000007'));
     await expect(t3.fit(data())).rejects.toThrow(/already holds checkpoints of later steps \(14\)/);
     expect((await listCheckpoints(dir2)).map((c) => c.step)).toEqual([7, 14]);
-    await expect(trainerFor(new Tagger(CONFIG), 5).resume(await mkdtemp(join(tmpdir(), 'heed-empty-')))).rejects.toThrow(/no training checkpoint here/);
+    const empty = await mkdtemp(join(tmpdir(), 'heed-empty-'));
+    const m4 = new Tagger(CONFIG);
+    await expect(trainerFor(m4, 5).resume(empty)).rejects.toThrow(/no training checkpoint here/);
+    m4.dispose();
     for (const x of [t, fresh, t2, t3]) x.optimizer.dispose();
     for (const m of [model, again, m2, m3]) m.dispose();
   });

@@ -4,7 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, Rng, ShapeError } from '@heed/core';
-import { BucketedData, ListSource, batchToTensors, bucketBatches, countTokens, padSequences, paddingMask, seq2seqCollate, type BatchSource, type DataCursor, type HostBatch } from '../src/index.js';
+import {
+  BucketedData,
+  ListSource,
+  batchToTensors,
+  bucketBatches,
+  countTokens,
+  padSequences,
+  paddingMask,
+  seq2seqCollate,
+  type BatchSource,
+  type DataCursor,
+  type HostBatch,
+} from '../src/index.js';
 import { StreamingData, readLines } from '../src/node.js';
 import { testHeed } from './helpers.js';
 
@@ -79,7 +91,8 @@ describe('length bucketing', () => {
 
   it('ListSource: fixed batches, reshuffled per epoch when asked', async () => {
     const list = [0, 1, 2, 3, 4].map((i) => ({ x: { data: Float32Array.of(i), shape: [1] } }));
-    const order = async (s: ListSource, e: number, from?: DataCursor): Promise<number[]> => (await collect(s, e, from)).map((b) => b.batch.x!.data[0]!);
+    const order = async (s: ListSource, e: number, from?: DataCursor): Promise<number[]> =>
+      (await collect(s, e, from)).map((b) => b.batch.x!.data[0]!);
     expect(await order(new ListSource(list), 3)).toEqual([0, 1, 2, 3, 4]);
     const shuffled = new ListSource(list, { shuffle: true, seed: 1 });
     const e0 = await order(shuffled, 0);
@@ -110,7 +123,8 @@ describe('host batches', () => {
     expect(Array.from(await t.labels!.data())).toEqual([8, 2]);
     for (const x of Object.values(t)) x!.dispose();
     expect(() => batchToTensors({ x: { data: new Float32Array(3), shape: [2, 2] } }, heed.engine)).toThrow(ShapeError);
-    expect(() => batchToTensors({ x: { data: [1, 2] as unknown as Float32Array, shape: [2] } }, heed.engine)).toThrow(/Float32Array, Int32Array or Uint8Array/);
+    const plain = { x: { data: [1, 2] as unknown as Float32Array, shape: [2] } };
+    expect(() => batchToTensors(plain, heed.engine)).toThrow(/Float32Array, Int32Array or Uint8Array/);
     expect(heed.memory().numTensors).toBe(0);
     heed.dispose();
   });
@@ -154,7 +168,10 @@ describe('streaming from files', () => {
           return en && fr && n < 3000 ? { line: n, source: ids(en), target: ids(fr) } : undefined;
         },
         length: (e) => Math.max(e.source.length, e.target.length) + 1,
-        collate: (es) => ({ ...seq2seqCollate({ padId: 0, bosId: 1, eosId: 2 })(es), line: { data: Int32Array.from(es, (e) => e.line), shape: [es.length] } }),
+        collate: (es) => ({
+          ...seq2seqCollate({ padId: 0, bosId: 1, eosId: 2 })(es),
+          line: { data: Int32Array.from(es, (e) => e.line), shape: [es.length] },
+        }),
         tokenBudget: 256,
         poolSize: 700,
         seed: 11,

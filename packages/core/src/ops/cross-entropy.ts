@@ -74,7 +74,8 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   expectDType('crossEntropy', logits, 'float32');
   if (labels.dtype !== 'int32') throw new DTypeError(`crossEntropy: labels must be int32 class ids, got ${labels.dtype}`);
   if (logits.rank < 1 || labels.rank !== logits.rank - 1 || labels.shape.some((d, i) => d !== logits.shape[i])) {
-    throw new ShapeError(`crossEntropy: labels ${fmt(labels.shape)} must have the shape of logits ${fmt(logits.shape)} without its last (class) axis`);
+    const want = `the shape of logits ${fmt(logits.shape)} without its last (class) axis`;
+    throw new ShapeError(`crossEntropy: labels ${fmt(labels.shape)} must have ${want}`);
   }
   const args = validateOptions(options);
   const engine = logits.engine;
@@ -86,7 +87,12 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
       name: 'crossEntropy',
       inputs: [logits2, labels1],
       forward: (be) =>
-        fusedOrComposite(be, be.crossEntropy && ((b) => b.crossEntropy!(logits2, labels1, args)), () => compositeRows(logits2, labels1, args), engine),
+        fusedOrComposite(
+          be,
+          be.crossEntropy && ((b) => b.crossEntropy!(logits2, labels1, args)),
+          () => compositeRows(logits2, labels1, args),
+          engine,
+        ),
       backward: (dys, saved) => {
         const [lg, lb] = saved.inputs as [Tensor, Tensor];
         const p = softmax(lg);

@@ -16,9 +16,11 @@ import type { DataCursor } from './data/source.js';
 import { ResumeError } from './errors.js';
 import type { ScheduleConfig } from './schedules.js';
 
-/** File and folder names inside a checkpoint. */
+/** The checkpoint's JSON state (step, epoch, cursor, RNG, schedule, optimizer counters, model config). */
 export const TRAINER_FILE = 'trainer.json';
+/** The checkpoint's optimizer tensors (moments by `${parameter}/${slot}`). */
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
+/** The checkpoint's model directory (config.json + model.safetensors, loadable with `loadModel`). */
 export const MODEL_DIR = 'model';
 const FORMAT = 'heed-trainer-checkpoint';
 
@@ -102,7 +104,9 @@ export async function readCheckpoint(path: string): Promise<{ path: string; json
   for (const k of ['step', 'epoch'] as const) {
     if (!(Number.isInteger(j[k]) && j[k]! >= 0)) throw new ResumeError(`${file}: "${k}" must be a count, got ${JSON.stringify(j[k])}`);
   }
-  if (!j.model || !j.schedule || !j.optimizer || !j.rng || !j.early) throw new ResumeError(`${file}: incomplete (model, schedule, optimizer, rng and early are required)`);
+  if (!j.model || !j.schedule || !j.optimizer || !j.rng || !j.early) {
+    throw new ResumeError(`${file}: incomplete (model, schedule, optimizer, rng and early are required)`);
+  }
   return { path: dir, json: j as TrainerCheckpoint };
 }
 

@@ -20,5 +20,7 @@ export function jsonDiff(saved: unknown, current: unknown, names: readonly [stri
   flatten(saved, '', a);
   flatten(current, '', b);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k || '(value)'}: ${a.get(k) ?? 'absent'} ${names[0]}, ${b.get(k) ?? 'absent'} ${names[1]}`);
+  return keys
+    .filter((k) => a.get(k) !== b.get(k))
+    .map((k) => `${k || '(value)'}: ${a.get(k) ?? 'absent'} ${names[0]}, ${b.get(k) ?? 'absent'} ${names[1]}`);
 }

@@ -34,7 +34,9 @@ export function batchToTensors(batch: HostBatch, engine: Engine): ModelBatch {
       throw new ArgumentError(`host batch: "${name}" must be { data, shape }, got ${JSON.stringify(arr)?.slice(0, 80)}`);
     }
     const dtype = hostDType(arr.data);
-    if (sizeOf(arr.shape) !== arr.data.length) throw new ShapeError(`host batch: "${name}" has ${arr.data.length} values for shape [${arr.shape.join(',')}]`);
+    if (sizeOf(arr.shape) !== arr.data.length) {
+      throw new ShapeError(`host batch: "${name}" has ${arr.data.length} values for shape [${arr.shape.join(',')}]`);
+    }
     // A copy: the engine may keep the array it is given, and the data source may reuse its buffers.
     out[name] = engine.fromHost(arr.data.slice(), arr.shape, dtype);
   }

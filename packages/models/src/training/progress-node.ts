@@ -39,8 +39,10 @@ export function formatStep(e: StepEvent): string {
 
 function otherLine(e: TrainerEvent): string | undefined {
   switch (e.type) {
-    case 'start':
-      return `${e.resumed ? 'resuming' : 'training'} at step ${e.step}, epoch ${e.epoch}${e.totalSteps === undefined ? '' : ` of ${e.totalSteps} steps`}`;
+    case 'start': {
+      const of = e.totalSteps === undefined ? '' : ` of ${e.totalSteps} steps`;
+      return `${e.resumed ? 'resuming' : 'training'} at step ${e.step}, epoch ${e.epoch}${of}`;
+    }
     case 'eval':
       return `eval at step ${e.step}: ${e.metric.toPrecision(5)}${e.improved ? ' (best)' : ` (best ${e.best.toPrecision(5)} at step ${e.bestStep})`}`;
     case 'checkpoint':
@@ -63,7 +65,12 @@ export function progressRenderer(options: ProgressOptions = {}): TrainerListener
   return (e) => {
     if (e.type === 'start' && stream.isTTY && e.totalSteps !== undefined) {
       bar = new cliProgress.SingleBar(
-        { stream: stream as NodeJS.WriteStream, format: '{bar} {value}/{total} | loss {loss} | lr {lr} | {tps} tok/s | ETA {etaText}', hideCursor: false, barsize: 30 },
+        {
+          stream: stream as NodeJS.WriteStream,
+          format: '{bar} {value}/{total} | loss {loss} | lr {lr} | {tps} tok/s | ETA {etaText}',
+          hideCursor: false,
+          barsize: 30,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(e.totalSteps, e.step, { loss: '-', lr: '-', tps: '-', etaText: '?' });
@@ -71,7 +78,8 @@ export function progressRenderer(options: ProgressOptions = {}): TrainerListener
     }
     if (e.type === 'step') {
       if (bar) {
-        bar.update(e.step, { loss: e.loss.toFixed(4), lr: e.lr.toExponential(2), tps: Math.round(e.tokensPerSecond).toLocaleString('en-US'), etaText: formatDuration(e.eta ?? NaN) });
+        const tps = Math.round(e.tokensPerSecond).toLocaleString('en-US');
+        bar.update(e.step, { loss: e.loss.toFixed(4), lr: e.lr.toExponential(2), tps, etaText: formatDuration(e.eta ?? NaN) });
       } else if (e.step % every === 0 || e.step === e.totalSteps) {
         line(formatStep(e));
       }

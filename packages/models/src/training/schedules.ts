@@ -67,7 +67,9 @@ export function warmupSchedule(options: WarmupScheduleOptions): LRSchedule {
   count('warmupSchedule: warmupSteps', warmupSteps, 0);
   count('warmupSchedule: totalSteps', totalSteps, Math.max(1, warmupSteps));
   if (!(floor >= 0 && floor <= peak)) throw new ArgumentError(`warmupSchedule: floor must be in [0, peak], got ${floor}`);
-  if (decay !== 'linear' && decay !== 'cosine' && decay !== 'none') throw new ArgumentError(`warmupSchedule: decay must be 'linear', 'cosine' or 'none', got ${String(decay)}`);
+  if (decay !== 'linear' && decay !== 'cosine' && decay !== 'none') {
+    throw new ArgumentError(`warmupSchedule: decay must be 'linear', 'cosine' or 'none', got ${String(decay)}`);
+  }
   return {
     config: { type: 'warmup', peak, warmupSteps, totalSteps, decay, floor },
     at(step) {

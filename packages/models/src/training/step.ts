@@ -14,7 +14,10 @@ export type LossFn<M extends Model> = (model: M, batch: ModelBatch) => Tensor;
 /** The loss a model's forward returns; a missing loss is an `ArgumentError` naming the model and the batch's inputs. */
 export function forwardLoss(model: Model, batch: ModelBatch): Tensor {
   const out = model.forward(batch);
-  if (!out.loss) throw new ArgumentError(`Trainer: ${model.modelType}.forward returned no loss for a batch of ${Object.keys(batch).join(', ')} (do the batches carry labels?)`);
+  if (!out.loss) {
+    const inputs = Object.keys(batch).join(', ');
+    throw new ArgumentError(`Trainer: ${model.modelType}.forward returned no loss for a batch of ${inputs} (do the batches carry labels?)`);
+  }
   return out.loss;
 }
 

@@ -121,7 +121,9 @@ export class Trainer<M extends Model = Model> {
    */
   async fit(data: BatchSource | readonly HostBatch[]): Promise<TrainResult> {
     const source: BatchSource = Array.isArray(data) ? new ListSource(data as readonly HostBatch[]) : (data as BatchSource);
-    if (typeof source?.batches !== 'function') throw new ArgumentError('Trainer.fit: data must be a BatchSource (batches(epoch, from)) or an array of host batches');
+    if (typeof source?.batches !== 'function') {
+      throw new ArgumentError('Trainer.fit: data must be a BatchSource (batches(epoch, from)) or an array of host batches');
+    }
     const o = this.options;
     const maxSteps = o.maxSteps ?? Infinity;
     const epochs = o.epochs ?? (o.maxSteps === undefined ? 1 : Infinity);
@@ -143,7 +145,11 @@ export class Trainer<M extends Model = Model> {
     this.model.train();
     const runStep = async (micro: PositionedBatch[]): Promise<void> => {
       const lr = this.schedule.at(this.step + 1);
-      const r = await optimizerStep(this.model, this.optimizer, micro.map((m) => m.batch), { lr, loss: o.loss ?? forwardLoss, ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }) });
+      const r = await optimizerStep(this.model, this.optimizer, micro.map((m) => m.batch), {
+        lr,
+        loss: o.loss ?? forwardLoss,
+        ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
+      });
       this.step++;
       this.cursor = micro.at(-1)!.cursor;
       tokens += r.tokens;
@@ -151,7 +157,14 @@ export class Trainer<M extends Model = Model> {
       const elapsed = (performance.now() - start) / 1000;
       const done = this.step - firstStep;
       const event: StepEvent = {
-        type: 'step', step: this.step, epoch: this.epoch, loss: r.loss, lr, tokens: r.tokens, tokensPerSecond: elapsed > 0 ? tokens / elapsed : 0, elapsed,
+        type: 'step',
+        step: this.step,
+        epoch: this.epoch,
+        loss: r.loss,
+        lr,
+        tokens: r.tokens,
+        tokensPerSecond: elapsed > 0 ? tokens / elapsed : 0,
+        elapsed,
         ...(total === undefined ? {} : { totalSteps: total, eta: (elapsed / done) * Math.max(0, total - this.step) }),
         ...(r.gradNorm === undefined ? {} : { gradNorm: r.gradNorm }),
       };
@@ -166,7 +179,10 @@ export class Trainer<M extends Model = Model> {
     };
     while (reason === undefined) {
       let pending: PositionedBatch[] = [];
+      let seen = 0;
+      const fromStart = this.cursor === undefined;
       for await (const pb of source.batches(this.epoch, this.cursor)) {
+        seen++;
         pending.push(pb);
         if (pending.length < accumulate) continue;
         await runStep(pending);
@@ -174,6 +190,7 @@ export class Trainer<M extends Model = Model> {
         if (reason !== undefined) break;
       }
       if (reason !== undefined) break;
+      if (seen === 0 && fromStart) throw new ArgumentError(`Trainer.fit: the data yielded no batches in epoch ${this.epoch}`);
       if (pending.length > 0) await runStep(pending); // the epoch's last, shorter accumulation
       if (reason !== undefined) break;
       this.epoch++;
@@ -181,7 +198,8 @@ export class Trainer<M extends Model = Model> {
       if (this.epoch >= epochs) reason = 'epochs';
     }
     await emit({ type: 'end', step: this.step, epoch: this.epoch, reason, elapsed: (performance.now() - start) / 1000 });
-    return { step: this.step, epoch: this.epoch, reason, ...result, ...(this.best === undefined ? {} : { best: { step: this.bestStep, metric: this.best } }) };
+    const best = this.best === undefined ? {} : { best: { step: this.bestStep, metric: this.best } };
+    return { step: this.step, epoch: this.epoch, reason, ...result, ...best };
   }
 
   /** Runs the metric; returns true when early stopping should stop training. */
@@ -194,7 +212,9 @@ export class Trainer<M extends Model = Model> {
     } finally {
       this.model.train();
     }
-    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new ArgumentError(`Trainer: evaluate.metric returned ${String(metric)}, expected a number`);
+    if (typeof metric !== 'number' || Number.isNaN(metric)) {
+      throw new ArgumentError(`Trainer: evaluate.metric returned ${String(metric)}, expected a number`);
+    }
     const sign = ev.mode === 'max' ? 1 : -1;
     const improved = this.best === undefined || sign * (metric - this.best) > (ev.minDelta ?? 0);
     if (improved) {
@@ -262,7 +282,8 @@ export class Trainer<M extends Model = Model> {
     const modelDiff = jsonDiff(json.model, this.model.toConfigJSON());
     if (modelDiff.length > 0) {
       const savedType = json.model.architectures?.[0] ?? json.model.model_type;
-      const what = savedType !== this.model.modelType ? `a ${String(savedType)} model, this is a ${this.model.modelType}` : `another ${this.model.modelType} config`;
+      const type = this.model.modelType;
+      const what = savedType !== type ? `a ${String(savedType)} model, this is a ${type}` : `another ${type} config`;
       throw new ResumeError(`${dir} is a checkpoint of ${what}: ${modelDiff.join('; ')}`);
     }
     const scheduleDiff = jsonDiff(json.schedule, this.schedule.config);

@@ -27,13 +27,17 @@ export class BucketedData<E> implements BatchSource {
     readonly options: BatchingOptions<E>,
   ) {
     checkBucketOptions('BucketedData', options);
-    if (typeof options.collate !== 'function' || typeof options.length !== 'function') throw new ArgumentError('BucketedData: options.collate and options.length must be functions');
+    if (typeof options.collate !== 'function' || typeof options.length !== 'function') {
+      throw new ArgumentError('BucketedData: options.collate and options.length must be functions');
+    }
     this.lengths = examples.map((e) => options.length(e));
   }
 
   /** The batches (example indices) of `epoch`. */
   plan(epoch: number): number[][] {
-    if (this.cached?.epoch !== epoch) this.cached = { epoch, plan: bucketBatches(this.lengths, this.options, epochSeed(this.options.seed ?? 0, epoch)) };
+    if (this.cached?.epoch !== epoch) {
+      this.cached = { epoch, plan: bucketBatches(this.lengths, this.options, epochSeed(this.options.seed ?? 0, epoch)) };
+    }
     return this.cached.plan;
   }
 

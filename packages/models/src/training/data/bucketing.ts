@@ -23,7 +23,9 @@ export function checkBucketOptions(who: string, options: BucketOptions): void {
   if (tokenBudget !== undefined && !(Number.isInteger(tokenBudget) && tokenBudget >= 1)) {
     throw new ArgumentError(`${who}: tokenBudget must be a positive integer, got ${tokenBudget}`);
   }
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) throw new ArgumentError(`${who}: batchSize must be a positive integer, got ${batchSize}`);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new ArgumentError(`${who}: batchSize must be a positive integer, got ${batchSize}`);
+  }
 }
 
 /**
@@ -38,7 +40,9 @@ export function bucketBatches(lengths: readonly number[], options: BucketOptions
   const most = options.batchSize ?? Infinity;
   const shuffle = options.shuffle ?? true;
   lengths.forEach((len, i) => {
-    if (!(Number.isInteger(len) && len >= 0)) throw new ArgumentError(`bucketBatches: example ${i} has length ${len}, expected a non-negative integer`);
+    if (!(Number.isInteger(len) && len >= 0)) {
+      throw new ArgumentError(`bucketBatches: example ${i} has length ${len}, expected a non-negative integer`);
+    }
     if (len > budget) throw new ArgumentError(`bucketBatches: example ${i} has ${len} tokens, more than the token budget of ${budget} per batch`);
   });
   const order = lengths.map((_, i) => i);

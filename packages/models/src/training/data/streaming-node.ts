@@ -29,7 +29,9 @@ export class StreamingData<E> implements BatchSource {
   ) {
     checkBucketOptions('StreamingData', options);
     this.poolSize = options.poolSize ?? 10000;
-    if (!(Number.isInteger(this.poolSize) && this.poolSize >= 1)) throw new ArgumentError(`StreamingData: poolSize must be a positive integer, got ${options.poolSize}`);
+    if (!(Number.isInteger(this.poolSize) && this.poolSize >= 1)) {
+      throw new ArgumentError(`StreamingData: poolSize must be a positive integer, got ${options.poolSize}`);
+    }
     for (const f of ['parse', 'collate', 'length'] as const) {
       if (typeof options[f] !== 'function') throw new ArgumentError(`StreamingData: options.${f} must be a function`);
     }
