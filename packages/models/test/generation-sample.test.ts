@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, type Heed } from '@heed/core';
-import { generate, greedy, sample, samplingDistribution, type SampleOptions } from '../src/index.js';
+import { drawFromRow, drawToken, generate, greedy, sample, samplingDistribution, type SampleOptions } from '../src/index.js';
 import { HashLM, TableLM } from './generation-models.js';
 import { testHeed } from './helpers.js';
 
@@ -92,6 +92,23 @@ describe('sampling', () => {
       if (filter.topK !== undefined || filter.topP !== undefined) expect(got.ids).toEqual([...want.keys()]);
       got.ids.forEach((id, j) => expect(got.probs[j]).toBeCloseTo(want.get(id)!, 12));
     }
+  });
+
+  it('the unfiltered fast path draws the same token as samplingDistribution + drawToken for the same uniform number', () => {
+    const rng = new Rng(12);
+    let differ = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + rng.int(40);
+      const row = Float32Array.from({ length: n }, () => (rng.next() < 0.1 ? -Infinity : rng.normal(-3, 2)));
+      const temperature = [1, 0.6, 2.5][rng.int(3)]!;
+      const blocked = rng.next() < 0.3 ? rng.int(n) : -1;
+      const dist = samplingDistribution(row, 0, n, { temperature, blocked });
+      for (let d = 0; d < 20; d++) {
+        const u = rng.next();
+        if (drawFromRow(row, 0, n, temperature, blocked, u, new Float64Array(n)) !== drawToken(dist, u)) differ++;
+      }
+    }
+    expect(differ).toBe(0);
   });
 
   const CONFIGS: { name: string; options: SampleOptions }[] = [

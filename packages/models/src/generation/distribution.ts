@@ -22,56 +22,123 @@ export interface TokenDistribution {
  * then restricted to the `topK` most probable tokens (ties to the lowest id) and renormalised,
  * then to the smallest prefix of those, most probable first, whose mass reaches `topP`, and
  * renormalised. Ids are ascending when neither top-k nor top-p is set, most probable first
- * otherwise. Costs one native sort of the row when filtering (no comparator over the vocabulary).
+ * otherwise.
+ *
+ * Cost: one pass for the plain softmax; top-k keeps a bounded sorted buffer (a full sort
+ * when k > 64); top-p alone sorts (natively, as numbers) only the tokens with probability
+ * > (1 - p) / (2n), since a token at or below (1 - p) / n has at least mass p above it and
+ * is never in the nucleus, and then sorts the nucleus with its ids.
  */
 export function samplingDistribution(logProbs: ArrayLike<number>, offset: number, n: number, filter: SamplingFilter = {}): TokenDistribution {
   const temperature = filter.temperature ?? 1;
-  const allowed: number[] = [];
-  for (let i = 0; i < n; i++) if (i !== filter.blocked && logProbs[offset + i]! > -Infinity) allowed.push(i);
-  if (allowed.length === 0) {
-    // Nothing has finite log-probability: fall back to uniform over the allowed tokens.
-    for (let i = 0; i < n; i++) if (i !== filter.blocked || n === 1) allowed.push(i);
-    return { ids: allowed, probs: allowed.map(() => 1 / allowed.length) };
+  const blocked = filter.blocked ?? -1;
+  const values = new Float64Array(n);
+  let max = -Infinity;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = logProbs[offset + i]!;
+    if (i === blocked || !(v > -Infinity)) values[i] = -Infinity;
+    else {
+      values[i] = v / temperature;
+      if (values[i]! > max) max = values[i]!;
+      count++;
+    }
   }
-  const values = Float64Array.from(allowed, (i) => logProbs[offset + i]! / temperature);
-  if (filter.topK === undefined && filter.topP === undefined) return softmaxOver(allowed, values);
-  const desc = values.slice().sort().reverse();
-  const max = desc[0]!;
-  let m = Math.min(allowed.length, filter.topK ?? allowed.length);
-  if (filter.topP !== undefined && filter.topP < 1) {
-    let z = 0;
-    for (let j = 0; j < m; j++) z += Math.exp(desc[j]! - max);
+  if (count === 0) {
+    // Nothing has finite log-probability: fall back to uniform over the allowed tokens.
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) if (i !== blocked || n === 1) ids.push(i);
+    return { ids, probs: ids.map(() => 1 / ids.length) };
+  }
+  const { topK, topP } = filter;
+  let ranked: number[];
+  let z = 0;
+  if (topK === undefined && topP === undefined) {
+    ranked = [];
+    for (let i = 0; i < n; i++) if (values[i]! > -Infinity) ranked.push(i);
+    return softmaxOver(ranked, values, max);
+  }
+  if (topK !== undefined && topK < count) {
+    ranked = topK <= 64 ? topIds(values, topK) : sortedIds(values, -Infinity);
+    ranked.length = topK;
+    for (const i of ranked) z += Math.exp(values[i]! - max);
+  } else {
+    for (let i = 0; i < n; i++) z += Math.exp(values[i]! - max);
+    ranked = topP !== undefined && topP < 1 ? nucleusIds(values, max, z, topP, count) : sortedIds(values, -Infinity);
+  }
+  let m = ranked.length;
+  if (topP !== undefined && topP < 1) {
     let mass = 0;
     let c = 0;
-    while (c < m && mass < filter.topP) mass += Math.exp(desc[c++]! - max) / z;
+    while (c < m && mass < topP) mass += Math.exp(values[ranked[c++]!]! - max) / z;
     m = c;
   }
-  // Keep every value above the m-th largest, then tokens equal to it by ascending id.
-  const threshold = desc[m - 1]!;
+  ranked.length = m;
+  return softmaxOver(ranked, values, max);
+}
+
+/** Ids with value > `cutoff` (finite ones when cutoff is -Infinity), by value descending then id. */
+function sortedIds(values: Float64Array, cutoff: number): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i]! > cutoff) ids.push(i);
+  return ids.sort((a, b) => values[b]! - values[a]! || a - b);
+}
+
+/**
+ * The top-p nucleus's ids, by value descending then id: candidates above the cutoff
+ * (see `samplingDistribution`) sorted natively as numbers to find the nucleus's smallest
+ * value, then only the nucleus sorted with ids.
+ */
+function nucleusIds(values: Float64Array, max: number, z: number, topP: number, count: number): number[] {
+  const cutoff = max + Math.log((z * (1 - topP)) / (2 * count));
+  let size = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > cutoff) size++;
+  const candidates = new Float64Array(size);
+  size = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > cutoff) candidates[size++] = values[i]!;
+  candidates.sort();
+  let mass = 0;
+  let m = 0;
+  while (m < size && mass < topP) mass += Math.exp(candidates[size - 1 - m++]! - max) / z;
+  const threshold = candidates[size - m]!;
   let ties = m;
-  for (let j = 0; j < m && desc[j]! > threshold; j++) ties--;
-  const kept: number[] = [];
-  for (let j = 0; j < allowed.length; j++) {
-    if (values[j]! > threshold) kept.push(j);
-    else if (values[j] === threshold && ties > 0) {
-      kept.push(j);
+  for (let j = size - 1; j >= 0 && candidates[j]! > threshold; j--) ties--;
+  const ids: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! > threshold) ids.push(i);
+    else if (values[i] === threshold && ties > 0) {
+      ids.push(i);
       ties--;
     }
   }
-  kept.sort((a, b) => values[b]! - values[a]! || a - b);
-  return softmaxOver(
-    kept.map((j) => allowed[j]!),
-    Float64Array.from(kept, (j) => values[j]!),
-  );
+  return ids.sort((a, b) => values[b]! - values[a]! || a - b);
 }
 
-function softmaxOver(ids: number[], values: Float64Array): TokenDistribution {
-  let max = -Infinity;
-  for (const v of values) max = Math.max(max, v);
-  const probs = Array.from(values, (v) => Math.exp(v - max));
+/** The k largest values' ids (k ≤ count of finite values), by value descending then id: one pass with a sorted buffer. */
+function topIds(values: Float64Array, k: number): number[] {
+  const ids = new Int32Array(k);
+  const best = new Float64Array(k).fill(-Infinity);
+  let size = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v > -Infinity) || (size === k && !(v > best[k - 1]!))) continue;
+    let j = size < k ? size++ : k - 1;
+    while (j > 0 && best[j - 1]! < v) {
+      best[j] = best[j - 1]!;
+      ids[j] = ids[j - 1]!;
+      j--;
+    }
+    best[j] = v;
+    ids[j] = i;
+  }
+  return Array.from(ids.subarray(0, size));
+}
+
+function softmaxOver(ids: number[], values: Float64Array, max: number): TokenDistribution {
+  const probs = new Array<number>(ids.length);
   let total = 0;
-  for (const p of probs) total += p;
-  for (let i = 0; i < probs.length; i++) probs[i]! /= total;
+  for (let j = 0; j < ids.length; j++) total += probs[j] = Math.exp(values[ids[j]!]! - max);
+  for (let j = 0; j < ids.length; j++) probs[j]! /= total;
   return { ids, probs };
 }
 
@@ -83,4 +150,37 @@ export function drawToken(dist: TokenDistribution, u: number): number {
     if (u < cum) return dist.ids[j]!;
   }
   return dist.ids[dist.ids.length - 1]!;
+}
+
+/**
+ * Draws one token from softmax(row / temperature) without `blocked`, with one uniform
+ * number in [0, 1): the unfiltered case of `samplingDistribution` + `drawToken` in two
+ * passes over the row and no allocation (`scratch` holds at least n numbers).
+ */
+export function drawFromRow(
+  logProbs: Float32Array,
+  offset: number,
+  n: number,
+  temperature: number,
+  blocked: number,
+  u: number,
+  scratch: Float64Array,
+): number {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (i !== blocked && logProbs[offset + i]! > max) max = logProbs[offset + i]!;
+  if (!(max > -Infinity)) return drawToken(samplingDistribution(logProbs, offset, n, { blocked }), u);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = logProbs[offset + i]!;
+    total += i === blocked || !(v > -Infinity) ? 0 : Math.exp((v - max) / temperature);
+    scratch[i] = total;
+  }
+  const target = u * total;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (i === blocked || !(logProbs[offset + i]! > -Infinity)) continue;
+    if (target < scratch[i]!) return i;
+    last = i;
+  }
+  return last;
 }

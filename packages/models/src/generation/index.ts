@@ -6,5 +6,5 @@ export { topExpansions, type Expansion } from './top-expansions.js';
 export { greedy } from './greedy.js';
 export { beamSearch } from './beam.js';
 export { sample } from './sample.js';
-export { samplingDistribution, drawToken, type SamplingFilter, type TokenDistribution } from './distribution.js';
+export { samplingDistribution, drawToken, drawFromRow, type SamplingFilter, type TokenDistribution } from './distribution.js';
 export { generate, type GenerateOptions } from './generate.js';

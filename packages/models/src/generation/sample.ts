@@ -2,7 +2,7 @@ import { Rng } from '@heed/core';
 import { checkLengths, checkPositiveInt, checkSampling, type Hypothesis, type SampleOptions } from './options.js';
 import type { Generative } from './session.js';
 import { withSession } from './driver.js';
-import { drawToken, samplingDistribution, type TokenDistribution } from './distribution.js';
+import { drawFromRow, drawToken, samplingDistribution, type TokenDistribution } from './distribution.js';
 
 /**
  * Ancestral sampling with temperature, top-k and top-p (see `samplingDistribution`),
@@ -27,6 +27,8 @@ export async function sample<I>(model: Generative<I>, inputs: I, options: Sample
     let rowHyp = Array.from({ length: sentences * n }, (_, h) => h);
     let rowSource = rowHyp.map((h) => Math.floor(h / n));
     let feed = driver.startTokens(model.bosTokenId);
+    const plain = filter.topK === undefined && filter.topP === undefined;
+    const scratch = new Float64Array(V);
     for (let t = 1; t <= maxLength && rowHyp.length > 0; t++) {
       const lp = await driver.step(feed);
       const blocked = t < minLength ? eos : -1;
@@ -35,9 +37,13 @@ export async function sample<I>(model: Generative<I>, inputs: I, options: Sample
       const next: number[] = [];
       for (let r = 0; r < rowHyp.length; r++) {
         const src = rowSource[r]!;
-        let dist = dists.get(src);
-        if (dist === undefined) dists.set(src, (dist = samplingDistribution(lp, src * V, V, { ...filter, blocked })));
-        const token = drawToken(dist, rng.next());
+        let token: number;
+        if (plain) token = drawFromRow(lp, src * V, V, filter.temperature ?? 1, blocked, rng.next(), scratch);
+        else {
+          let dist = dists.get(src);
+          if (dist === undefined) dists.set(src, (dist = samplingDistribution(lp, src * V, V, { ...filter, blocked })));
+          token = drawToken(dist, rng.next());
+        }
         const hyp = out[rowHyp[r]!]!;
         hyp.logProb += lp[src * V + token]!;
         hyp.length++;

@@ -1,3 +1,6 @@
+/** Slack of the raw log-prob prefilter: far above the rounding error of a float64 sum of log-probs. */
+const SLACK = 1e-6;
+
 /** One expansion of a beam: the beam's row, the next token and the new log-probability sum. */
 export interface Expansion {
   /** Session row of the expanded beam. */
@@ -23,9 +26,13 @@ export function topExpansions(lp: Float32Array, rowStart: number, bases: readonl
     const row = rowStart + i;
     const base = bases[i]!;
     const offset = row * vocab;
+    if (!(base > -Infinity) || base === Infinity) continue;
+    // Prefilter on the raw log-prob (with slack for rounding of base + x); the exact test follows.
+    let floor = size === m ? scores[m - 1]! - base - SLACK : -Infinity;
     for (let v = 0; v < vocab; v++) {
-      if (v === blocked) continue;
-      const score = base + lp[offset + v]!;
+      const x = lp[offset + v]!;
+      if (!(x >= floor) || v === blocked) continue;
+      const score = base + x;
       if (!(score > -Infinity) || score === Infinity) continue;
       if (size === m && !(score > scores[m - 1]!)) continue;
       let j = size < m ? size++ : m - 1;
@@ -38,6 +45,7 @@ export function topExpansions(lp: Float32Array, rowStart: number, bases: readonl
       scores[j] = score;
       rows[j] = row;
       tokens[j] = v;
+      if (size === m) floor = scores[m - 1]! - base - SLACK;
     }
   }
   const out: Expansion[] = [];
