@@ -2,14 +2,14 @@
  * Checkpoints and resume: bit-identical losses after resuming on the CPU; checkpoints of another model, config or schedule
  * are refused and nothing is overwritten.
  */
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, CheckpointError, type Heed } from '@heed/core';
 import { ResumeError, Trainer, warmupSchedule, type LRSchedule } from '../src/index.js';
-import { listCheckpoints, readModelConfig } from '../src/node.js';
-import { Tagger, sequences, tagData, type TaggerConfig } from './training-helpers.js';
+import { StreamingData, listCheckpoints, readModelConfig } from '../src/node.js';
+import { Tagger, sequences, tagBatch, tagData, type TaggerConfig } from './training-helpers.js';
 import { testHeed } from './helpers.js';
 
 const V = 20;
@@ -86,6 +86,36 @@ describe('checkpoints and resume', () => {
     expect((await thirdTrainer.fit(data())).losses).toEqual(uninterrupted.losses.slice(7, 14));
     for (const t of [fullTrainer, firstTrainer, secondTrainer, thirdTrainer]) t.optimizer.dispose();
     for (const m of [full, first, second, third]) m.dispose();
+  });
+
+  it('resuming mid-file from data streamed off disk (byte-offset cursors) is bit-identical too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'heed-stream-'));
+    const file = join(dir, 'train.txt');
+    await writeFile(file, `${sequences(150, V, 60).map((s) => s.join(' ')).join('\n')}\n`);
+    const streamed = (): StreamingData<number[]> =>
+      new StreamingData(file, {
+        parse: (l) => (l ? l.split(' ').map(Number) : undefined),
+        length: (s) => s.length,
+        collate: (ss) => tagBatch(ss, V),
+        tokenBudget: 60,
+        poolSize: 40,
+        seed: 61,
+      });
+    const full = new Tagger(CONFIG, { seed: 62 });
+    const fullTrainer = trainerFor(full, 40);
+    const uninterrupted = await fullTrainer.fit(streamed());
+    const runDir = join(dir, 'run');
+    const a = new Tagger(CONFIG, { seed: 62 });
+    const ta = trainerFor(a, 21, runDir);
+    await ta.fit(streamed());
+    const cursor = JSON.parse(await readFile(join(runDir, 'checkpoint-00000021', 'trainer.json'), 'utf8')).cursor;
+    expect(cursor.offset).toBeGreaterThan(0); // inside the file, not at a pool boundary of the first epoch's start
+    const b = new Tagger(CONFIG, { seed: 63 });
+    const tb = trainerFor(b, 40, runDir);
+    await tb.resume(runDir);
+    expect((await tb.fit(streamed())).losses).toEqual(uninterrupted.losses.slice(21));
+    for (const t of [fullTrainer, ta, tb]) t.optimizer.dispose();
+    for (const m of [full, a, b]) m.dispose();
   });
 
   it('a checkpoint of another model type, config or schedule is refused naming the difference; nothing changes', async () => {
