@@ -28,6 +28,7 @@ import { argReduce, reduce } from './kernels/reduce.js';
 import { attention } from './kernels/attention.js';
 import { gruCell, lstmCell } from './kernels/rnn.js';
 import { gruCellBackward, lstmCellBackward } from './kernels/rnn-backward.js';
+import { lstmSequence, lstmSequenceBackward } from './kernels/rnn-sequence.js';
 
 /** CPU storage: the host array itself is the data handle. */
 class CpuData {
@@ -266,6 +267,41 @@ export class CpuBackend implements Backend {
     const g = lstmCellBackward(this.mm, this.f32(x), this.f32(h), this.f32(c), this.f32(w), this.f32(r), this.f32(bias), this.f32(dh2), this.f32(dc2), batch, input, hidden);
     const shapes = [x.shape, h.shape, c.shape, w.shape, r.shape, bias.shape];
     return g.map((v, i) => this.out(v, shapes[i]!, 'float32')) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  }
+
+  lstmSequence(x: TensorInfo, h0: TensorInfo, c0: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): TensorInfo[] {
+    const [T, B, I] = x.shape as [number, number, number];
+    const H = h0.shape[1]!;
+    const o = lstmSequence(this.mm, { T, B, I, H }, this.f32(x), this.f32(w), this.f32(r), this.f32(bias), this.f32(h0), this.f32(c0));
+    return [
+      this.out(o.y, [T, B, H], 'float32'),
+      this.out(o.hLast, [B, H], 'float32'),
+      this.out(o.cLast, [B, H], 'float32'),
+      this.out(o.gates, [T, B, 4 * H], 'float32'),
+      this.out(o.cs, [T, B, H], 'float32'),
+    ];
+  }
+
+  lstmSequenceBackward(
+    i: { x: TensorInfo; h0: TensorInfo; c0: TensorInfo; w: TensorInfo; r: TensorInfo },
+    s: { y: TensorInfo; gates: TensorInfo; cells: TensorInfo },
+    g: { dy: TensorInfo; dhLast: TensorInfo; dcLast: TensorInfo },
+  ): TensorInfo[] {
+    const [T, B, I] = i.x.shape as [number, number, number];
+    const H = i.h0.shape[1]!;
+    const f = (t: TensorInfo): Float32Array => this.f32(t);
+    const d = lstmSequenceBackward(this.mm, { T, B, I, H }, {
+      x: f(i.x), w: f(i.w), r: f(i.r), h0: f(i.h0), c0: f(i.c0), y: f(s.y), gates: f(s.gates), cs: f(s.cells),
+      dy: f(g.dy), dhLast: f(g.dhLast), dcLast: f(g.dcLast),
+    });
+    return [
+      this.out(d.dx, i.x.shape, 'float32'),
+      this.out(d.dh0, [B, H], 'float32'),
+      this.out(d.dc0, [B, H], 'float32'),
+      this.out(d.dw, i.w.shape, 'float32'),
+      this.out(d.dr, i.r.shape, 'float32'),
+      this.out(d.dbias, [4 * H], 'float32'),
+    ];
   }
 
   gruCellBackward(

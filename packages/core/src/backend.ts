@@ -172,6 +172,24 @@ export interface FusedKernels {
     dh2: TensorInfo,
     dc2: TensorInfo,
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  /**
+   * A whole LSTM sequence (`lstmCell`'s math and gate order over every step): x [T, b, in],
+   * h0/c0 [b, hidden], w/r/bias as `lstmCell`. Returns [y [T, b, hidden], h_T, c_T,
+   * gates [T, b, 4·hidden], cells [T, b, hidden]], the last two (activated gates i, f, g, o and
+   * cell states per step) being what `lstmSequenceBackward` needs. Running the whole sequence
+   * in one kernel lets a backend project every step's input in one matmul and keep the
+   * recurrent weights packed across steps.
+   */
+  lstmSequence?(x: TensorInfo, h0: TensorInfo, c0: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): TensorInfo[];
+  /**
+   * The gradient of `lstmSequence` from its inputs, its saved outputs (y, gates, cells) and the
+   * gradients of y, h_T and c_T: returns [dx, dh0, dc0, dw, dr, dbias].
+   */
+  lstmSequenceBackward?(
+    inputs: { x: TensorInfo; h0: TensorInfo; c0: TensorInfo; w: TensorInfo; r: TensorInfo },
+    saved: { y: TensorInfo; gates: TensorInfo; cells: TensorInfo },
+    grads: { dy: TensorInfo; dhLast: TensorInfo; dcLast: TensorInfo },
+  ): TensorInfo[];
   /** The gradient of `gruCell` given dh': returns [dx, dh, dw, dr, dbw, dbr]. */
   gruCellBackward?(
     x: TensorInfo,
@@ -234,7 +252,7 @@ export interface CrossEntropyArgs {
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */
-export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'crossEntropy', 'adamStep'] as const;
+export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', 'crossEntropy', 'adamStep'] as const;
 
 /** The name of a fused kernel. */
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];

@@ -5,17 +5,23 @@
 //   Float32Arrays a, b, c; offsets and strides in elements; the semantics of SgemmArgs in
 //   src/gemm/types.ts. kernel: "auto" | "avx512" | "avx2" | "scalar" (default "auto");
 //   threads: default hardwareThreads(). Synchronous: returns when C is written.
+// exports.lstmForward(T, B, I, H, x, w, r, bias, h0, c0, y, hLast, cLast, gates, cs[, kernel[, threads]])
+// exports.lstmBackward(T, B, I, H, x, w, r, h0, c0, y, gates, cs, dy, dhLast, dcLast,
+//                      dx, dh0, dc0, dw, dr, dbias[, kernel[, threads]])
+//   Whole-sequence LSTM (rnn.h); every array a Float32Array of at least its size.
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "gemm.h"
+#include "rnn.h"
 
 namespace {
 
@@ -148,6 +154,100 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads the kernel and thread arguments at argv[at], argv[at + 1] (both optional).
+bool kernel_threads(napi_env env, size_t argc, napi_value* argv, size_t at, int* kernel, int64_t* threads, Failure* f) {
+  bool ok = true;
+  *kernel = argc > at ? parse_kernel(env, argv[at], f, &ok) : heed::KERNEL_AUTO;
+  if (!ok) return false;
+  *threads = heed::hardware_threads();
+  if (argc > at + 1) {
+    napi_valuetype t;
+    napi_typeof(env, argv[at + 1], &t);
+    if (t != napi_undefined && t != napi_null) {
+      if (!get_count(env, argv[at + 1], "threads", threads, f)) return false;
+      *threads = std::max<int64_t>(1, std::min<int64_t>(256, *threads));
+    }
+  }
+  return true;
+}
+
+// Float32Array arguments with their required sizes; fails naming the first one too short.
+bool get_arrays(napi_env env, napi_value* argv, const char* op, const char* const* names, const double* sizes, float** out, int count,
+                Failure* f) {
+  for (int i = 0; i < count; ++i) {
+    int64_t len = 0;
+    if (!get_f32(env, argv[i], names[i], &out[i], &len, f)) {
+      f->message = std::string(op) + ": " + names[i] + " must be a Float32Array";
+      return false;
+    }
+    if (static_cast<double>(len) < sizes[i]) {
+      *f = {true, std::string(op) + ": " + names[i] + " needs " + std::to_string(static_cast<int64_t>(sizes[i])) + " elements, has " +
+                      std::to_string(len)};
+      return false;
+    }
+  }
+  return true;
+}
+
+bool get_dims(napi_env env, napi_value* argv, int64_t* d, Failure* f) {
+  const char* names[4] = {"T", "B", "I", "H"};
+  for (int i = 0; i < 4; ++i)
+    if (!get_count(env, argv[i], names[i], &d[i], f)) return false;
+  return true;
+}
+
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 15) return throw_failure(env, {false, "lstmForward: expected at least 15 arguments"});
+  Failure f;
+  int64_t d[4];
+  if (!get_dims(env, argv, d, &f)) return throw_failure(env, f);
+  const double T = d[0], B = d[1], I = d[2], H = d[3];
+  const char* names[11] = {"x", "w", "r", "bias", "h0", "c0", "y", "hLast", "cLast", "gates", "cs"};
+  const double sizes[11] = {T * B * I, I * 4 * H, H * 4 * H, 4 * H, B * H, B * H, T * B * H, B * H, B * H, T * B * 4 * H, T * B * H};
+  float* p[11];
+  int kernel;
+  int64_t threads;
+  if (!get_arrays(env, argv + 4, "lstmForward", names, sizes, p, 11, &f) || !kernel_threads(env, argc, argv, 15, &kernel, &threads, &f))
+    return throw_failure(env, f);
+  heed::LstmForward a{d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]};
+  try {
+    heed::lstm_forward(a, kernel, static_cast<int>(threads));
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "lstmForward: out of memory");
+  }
+  return nullptr;
+}
+
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 23;
+  napi_value argv[23];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 21) return throw_failure(env, {false, "lstmBackward: expected at least 21 arguments"});
+  Failure f;
+  int64_t d[4];
+  if (!get_dims(env, argv, d, &f)) return throw_failure(env, f);
+  const double T = d[0], B = d[1], I = d[2], H = d[3];
+  const char* names[17] = {"x", "w", "r", "h0", "c0", "y", "gates", "cs", "dy", "dhLast", "dcLast", "dx", "dh0", "dc0", "dw", "dr", "dbias"};
+  const double sizes[17] = {T * B * I, I * 4 * H, H * 4 * H, B * H, B * H, T * B * H, T * B * 4 * H, T * B * H, T * B * H,
+                            B * H, B * H, T * B * I, B * H, B * H, I * 4 * H, H * 4 * H, 4 * H};
+  float* p[17];
+  int kernel;
+  int64_t threads;
+  if (!get_arrays(env, argv + 4, "lstmBackward", names, sizes, p, 17, &f) || !kernel_threads(env, argc, argv, 21, &kernel, &threads, &f))
+    return throw_failure(env, f);
+  heed::LstmBackward a{d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10],
+                       p[11], p[12], p[13], p[14], p[15], p[16]};
+  try {
+    heed::lstm_backward(a, kernel, static_cast<int>(threads));
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "lstmBackward: out of memory");
+  }
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -177,6 +277,8 @@ napi_value Shutdown(napi_env, napi_callback_info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

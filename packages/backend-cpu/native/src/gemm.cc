@@ -306,6 +306,8 @@ struct Job {
   int64_t nc, mc;  // block sizes (multiples of nr / mr unless the whole dimension)
   float* pa;       // packed A block: panel p, k block q at pa + p*mr*k + q*KC*mr
   float* pb;       // packed B block: panel p, k block q at pb + p*nr*k + q*KC*nr
+  bool b_packed = false;   // pb holds all of op(B), packed beforehand (nc == n): no B packing tasks
+  bool accumulate = false; // C += op(A)·op(B) instead of C = …
   alignas(64) std::atomic<int64_t> next{0};  // tickets: the job's tasks, phase after phase
   alignas(64) std::atomic<int64_t> done{0};  // tasks completed
   int64_t total = 0;                          // tasks in all (set by the caller's walk)
@@ -353,7 +355,7 @@ static void run_job(void* ctx, int tid) {
     const float* B = x.b + bi * x.b_stride;
     float* C = x.c + bi * x.m * x.n;
     // B packed for this product already (broadcast B, one column block): skip repacking.
-    const bool b_reuse = bi > 0 && x.b_stride == 0 && job.nc >= x.n;
+    const bool b_reuse = job.b_packed || (bi > 0 && x.b_stride == 0 && job.nc >= x.n);
     for (int64_t jc = 0; jc < x.n; jc += job.nc) {
       const int64_t nc = std::min(job.nc, x.n - jc);
       const int64_t npb = (nc + nr - 1) / nr;
@@ -392,7 +394,7 @@ static void run_job(void* ctx, int tid) {
           const int64_t pb0 = tn * nt_panels, pb1 = std::min(npb, pb0 + nt_panels);
           for (int64_t pc = 0; pc < K; pc += KC) {
             const int64_t kc = std::min(KC, K - pc);
-            const int accumulate = pc > 0;
+            const int accumulate = pc > 0 || job.accumulate;
             for (int64_t p = pa0; p < pa1; ++p) {
               const int64_t i = p * mr;
               const int rows = static_cast<int>(std::min<int64_t>(mr, mc - i));
@@ -420,11 +422,11 @@ static void run_job(void* ctx, int tid) {
 static std::mutex g_call_mutex;  // one product at a time (the buffers and the pool are shared)
 static AlignedBuffer g_pa, g_pb;
 
-void sgemm(const SgemmCall& in, int kernel_id, int threads) {
+static void run_sgemm(const SgemmCall& in, int kernel_id, int threads, const PackedB* packed, bool accumulate) {
   SgemmCall x = in;
   if (x.batch <= 0 || x.m <= 0 || x.n <= 0) return;
   if (x.k <= 0) {
-    std::memset(x.c, 0, sizeof(float) * x.batch * x.m * x.n);
+    if (!accumulate) std::memset(x.c, 0, sizeof(float) * x.batch * x.m * x.n);
     return;
   }
   // A[b] contiguous after each other and B broadcast: one (batch*m) x k product.
@@ -432,6 +434,7 @@ void sgemm(const SgemmCall& in, int kernel_id, int threads) {
     x.m *= x.batch;
     x.batch = 1;
   }
+  if (packed) kernel_id = packed->kernel;
   if (kernel_id < 0 || !kernel_supported(kernel_id)) kernel_id = best_kernel();
   const KernelDesc* kd = kernel_desc(kernel_id);
 
@@ -445,14 +448,55 @@ void sgemm(const SgemmCall& in, int kernel_id, int threads) {
   job.call = x;
   job.kd = kd;
   job.threads = T;
+  job.accumulate = accumulate;
   // Block sizes: whole dimensions when they fit BLOCK_FLOATS, else multiples of the panels.
   const int64_t nc_fit = std::max<int64_t>(1, BLOCK_FLOATS / (x.k * kd->nr)) * kd->nr;
   const int64_t mc_fit = std::max<int64_t>(1, BLOCK_FLOATS / (x.k * kd->mr)) * kd->mr;
-  job.nc = x.n <= nc_fit ? x.n : nc_fit;
+  job.nc = packed ? x.n : x.n <= nc_fit ? x.n : nc_fit;
   job.mc = x.m <= mc_fit ? x.m : mc_fit;
   job.pa = g_pa.get(static_cast<size_t>((job.mc + kd->mr - 1) / kd->mr * kd->mr * x.k));
-  job.pb = g_pb.get(static_cast<size_t>((job.nc + kd->nr - 1) / kd->nr * kd->nr * x.k));
+  if (packed) {
+    job.pb = packed->data;
+    job.b_packed = true;
+  } else {
+    job.pb = g_pb.get(static_cast<size_t>((job.nc + kd->nr - 1) / kd->nr * kd->nr * x.k));
+  }
   pool()->run(run_job, &job, T);
+}
+
+void sgemm(const SgemmCall& in, int kernel_id, int threads) { run_sgemm(in, kernel_id, threads, nullptr, false); }
+
+void sgemm_ex(const SgemmCall& call, int kernel_id, int threads, bool accumulate) {
+  run_sgemm(call, kernel_id, threads, nullptr, accumulate);
+}
+
+PackedB::~PackedB() { std::free(data); }
+
+bool PackedB::pack(const float* b, int64_t k_, int64_t n_, bool trans, int kernel_id) {
+  if (kernel_id < 0 || !kernel_supported(kernel_id)) kernel_id = best_kernel();
+  const KernelDesc* kd = kernel_desc(kernel_id);
+  std::free(data);
+  data = nullptr;
+  kernel = kernel_id;
+  k = k_;
+  n = n_;
+  if (k <= 0 || n <= 0) return true;
+  const int64_t panels = (n + kd->nr - 1) / kd->nr;
+  const size_t bytes = static_cast<size_t>(panels * kd->nr * k * sizeof(float) + 63) / 64 * 64;
+  data = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!data) throw std::bad_alloc();
+  for (int64_t p = 0; p < panels; ++p) {
+    const int cols = static_cast<int>(std::min<int64_t>(kd->nr, n - p * kd->nr));
+    float* dst = data + p * kd->nr * k;
+    for (int64_t pc = 0; pc < k; pc += KC) pack_b(b, n, k, trans, p * kd->nr, cols, pc, std::min(KC, k - pc), kd->nr, dst + pc * kd->nr);
+  }
+  return true;
+}
+
+void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads) {
+  if (m <= 0 || b.n <= 0) return;
+  SgemmCall call{1, m, b.n, b.k, a, 0, nullptr, 0, trans_a, false, c};
+  run_sgemm(call, b.kernel, threads, b.k > 0 ? &b : nullptr, accumulate);
 }
 
 void shutdown_pool() {

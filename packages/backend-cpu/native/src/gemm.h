@@ -27,6 +27,25 @@ int best_kernel();
 int hardware_threads();
 /** Computes the product with the kernel and up to `threads` threads (the caller included). */
 void sgemm(const SgemmCall& call, int kernel, int threads);
+/** Like sgemm; with accumulate, C += op(A)·op(B) (batch products, same checks). */
+void sgemm_ex(const SgemmCall& call, int kernel, int threads, bool accumulate);
+
+/** All of op(B) (k x n) packed once for one kernel, to multiply by many A's (recurrent steps). */
+struct PackedB {
+  int kernel = -1;
+  int64_t k = 0, n = 0;
+  float* data = nullptr;
+  PackedB() = default;
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  ~PackedB();
+  /** Packs b (k x n, or n x k stored when trans); throws std::bad_alloc. */
+  bool pack(const float* b, int64_t k, int64_t n, bool trans, int kernel);
+};
+
+/** C (m x b.n, row-major) = (or += with accumulate) op(A) · B for a packed B; A is m x b.k (k x m when trans_a). */
+void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads);
+
 /** Stops and joins the pool's threads (they restart on the next call). */
 void shutdown_pool();
 

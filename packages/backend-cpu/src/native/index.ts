@@ -32,9 +32,59 @@ export interface NativeGemmInfo {
   readonly threads: number;
 }
 
+/** Sizes and arrays of a whole-sequence LSTM forward pass (row-major float32; see native/src/rnn.h). */
+export interface LstmForwardArgs {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  /** [T, B, I], [I, 4H], [H, 4H], [4H], [B, H], [B, H]. */
+  x: Float32Array;
+  w: Float32Array;
+  r: Float32Array;
+  bias: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  /** Outputs: y [T, B, H], hLast / cLast [B, H], activated gates [T, B, 4H], cell states [T, B, H]. */
+  y: Float32Array;
+  hLast: Float32Array;
+  cLast: Float32Array;
+  gates: Float32Array;
+  cs: Float32Array;
+}
+
+/** Inputs (the forward pass's, its saved states and the output gradients) and gradient outputs of the LSTM backward pass. */
+export interface LstmBackwardArgs {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  x: Float32Array;
+  w: Float32Array;
+  r: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  y: Float32Array;
+  gates: Float32Array;
+  cs: Float32Array;
+  dy: Float32Array;
+  dhLast: Float32Array;
+  dcLast: Float32Array;
+  dx: Float32Array;
+  dh0: Float32Array;
+  dc0: Float32Array;
+  dw: Float32Array;
+  dr: Float32Array;
+  dbias: Float32Array;
+}
+
 /** Same shape as GemmEngine: a synchronous batched sgemm. */
 export interface NativeGemm {
   readonly info: NativeGemmInfo;
+  /** Whole-sequence LSTM forward (one input GEMM, recurrent weights packed once, fused cell); undefined in an older addon build. */
+  readonly lstmForward?: (args: LstmForwardArgs) => void;
+  /** Backpropagation through time for {@link NativeGemm.lstmForward}; undefined in an older addon build. */
+  readonly lstmBackward?: (args: LstmBackwardArgs) => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
   ready(): Promise<void>;
   /** C[b] = op(A[b]) · op(B[b]), see {@link SgemmArgs}. Synchronous; throws RangeError/TypeError on bad arguments. */
@@ -52,6 +102,8 @@ interface Addon {
     transA: boolean, transB: boolean, c: Float32Array, cOffset: number,
     kernel?: string, threads?: number,
   ): void;
+  lstmForward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
+  lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
   hardwareThreads(): number;
   shutdown(): void;
@@ -122,9 +174,29 @@ class NativeGemmImpl implements NativeGemm {
   readonly info: NativeGemmInfo;
   private disposed = false;
 
+  readonly lstmForward?: (args: LstmForwardArgs) => void;
+  readonly lstmBackward?: (args: LstmBackwardArgs) => void;
+
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
     live++;
+    const fwd = lib.lstmForward;
+    const bwd = lib.lstmBackward;
+    if (fwd && bwd) {
+      this.lstmForward = (a) => {
+        this.check();
+        fwd.call(lib, a.T, a.B, a.I, a.H, a.x, a.w, a.r, a.bias, a.h0, a.c0, a.y, a.hLast, a.cLast, a.gates, a.cs, kernel, threads);
+      };
+      this.lstmBackward = (a) => {
+        this.check();
+        bwd.call(lib, a.T, a.B, a.I, a.H, a.x, a.w, a.r, a.h0, a.c0, a.y, a.gates, a.cs, a.dy, a.dhLast, a.dcLast,
+          a.dx, a.dh0, a.dc0, a.dw, a.dr, a.dbias, kernel, threads);
+      };
+    }
+  }
+
+  private check(): void {
+    if (this.disposed) throw new Error('NativeGemm: used after dispose()');
   }
 
   ready(): Promise<void> {
@@ -132,7 +204,7 @@ class NativeGemmImpl implements NativeGemm {
   }
 
   sgemm(x: SgemmArgs): void {
-    if (this.disposed) throw new Error('NativeGemm: used after dispose()');
+    this.check();
     this.lib.sgemm(
       x.batch, x.m, x.n, x.k,
       x.a, x.aOffset, x.aBatchStride,

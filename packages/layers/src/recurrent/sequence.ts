@@ -1,9 +1,9 @@
-import { ArgumentError, ShapeError, concat, stack, tensor, transpose, unstack, where, zeros, type Tensor, type Variable } from '@heed/core';
+import { ArgumentError, ShapeError, arange, concat, gather, lstmSequence, stack, tensor, transpose, unstack, where, zeros, type Tensor, type Variable } from '@heed/core';
 import { fmt } from '../check.js';
 import { Dropout } from '../dropout.js';
 import { Module } from '../module.js';
 import type { RecurrentOptions } from './cells.js';
-import { GATES, prepareStep, type CellKind, type CellMath } from './step.js';
+import { GATES, lstmWeights, prepareStep, type CellKind, type CellMath } from './step.js';
 
 /** Options of the sequence layers `RNN`, `LSTM`, `GRU`. */
 export interface SequenceOptions extends RecurrentOptions {
@@ -88,6 +88,20 @@ export abstract class RecurrentLayer extends Module {
     return `${this.constructor.name}(input=${this.inputSize}, hidden=${this.hiddenSize}, layers=${this.numLayers}${this.numDirections === 2 ? ', bidirectional' : ''})`;
   }
 
+  /** @internal the raw parameters of layer·directions + direction `idx`. */
+  directionParams(idx: number): RecurrentLayer['dirs'][number] {
+    return this.dirs[idx]!;
+  }
+
+  /** @internal dropout between stacked layers (training mode, not after the last layer). */
+  dropBetween(y: Tensor, layer: number): Tensor {
+    return this.drop && layer < this.numLayers - 1 && this.training ? this.drop.forward(y) : y;
+  }
+
+  private lstmLayers(x: Tensor, h0s: Tensor[] | undefined, c0s: Tensor[] | undefined): SequenceOutputs {
+    return lstmLayersOf.call(this, x, h0s, c0s);
+  }
+
   /** Runs the whole sequence. */
   protected runSequence(x: Tensor, inputs: SequenceInputs): SequenceOutputs {
     const lstm = this.kind === 'lstm';
@@ -116,6 +130,8 @@ export abstract class RecurrentLayer extends Module {
         : undefined;
       const h0s = inputs.h0 ? unstack(inputs.h0, 0) : undefined;
       const c0s = inputs.c0 ? unstack(inputs.c0, 0) : undefined;
+      // A standard LSTM over full-length sequences runs each layer and direction as one op.
+      if (lstm && !this.math.peephole && !valid) return this.lstmLayers(this.batchFirst ? transpose(x, [1, 0, 2]) : x, h0s, c0s);
       let xs = unstack(this.batchFirst ? transpose(x, [1, 0, 2]) : x, 0);
       const hn: Tensor[] = [];
       const cn: Tensor[] = [];
@@ -154,6 +170,35 @@ export abstract class RecurrentLayer extends Module {
       };
     });
   }
+}
+
+/**
+ * The layers of a standard LSTM through core's `lstmSequence` (one op per layer and
+ * direction: the backend's fused sequence kernel when it has one), x time-major [T, B, in].
+ */
+function lstmLayersOf(this: RecurrentLayer, x: Tensor, h0s: Tensor[] | undefined, c0s: Tensor[] | undefined): SequenceOutputs {
+  const [T, B] = x.shape as [number, number];
+  const opts = { engine: this.engine };
+  const reversed = this.numDirections === 2 ? arange(T - 1, -1, -1, 'int32', opts) : undefined;
+  const hn: Tensor[] = [];
+  const cn: Tensor[] = [];
+  let input = x;
+  for (let l = 0; l < this.numLayers; l++) {
+    const outs: Tensor[] = [];
+    for (let d = 0; d < this.numDirections; d++) {
+      const idx = l * this.numDirections + d;
+      const { w, r, bias } = lstmWeights(this.directionParams(idx), this.hiddenSize, this.engine);
+      const h0 = h0s?.[idx] ?? zeros([B, this.hiddenSize], 'float32', opts);
+      const c0 = c0s?.[idx] ?? zeros([B, this.hiddenSize], 'float32', opts);
+      const res = lstmSequence(d === 0 ? input : gather(input, reversed!, 0), h0, c0, w, r, bias);
+      hn.push(res.h);
+      cn.push(res.c);
+      outs.push(d === 0 ? res.y : gather(res.y, reversed!, 0));
+    }
+    input = outs.length === 1 ? outs[0]! : concat(outs, -1);
+    input = this.dropBetween(input, l);
+  }
+  return { output: this.batchFirst ? transpose(input, [1, 0, 2]) : input, h: stack(hn, 0), c: stack(cn, 0) };
 }
 
 /** Multi-layer Elman RNN with tanh (default) or relu. */

@@ -43,6 +43,14 @@ function rznToZrn(t: Tensor, axis: number): Tensor {
   return concat([z, r, n], axis);
 }
 
+/** A standard LSTM's weights in core's cell layout: w [input, 4·hidden], r [hidden, 4·hidden], bias = b_ih + b_hh. */
+export function lstmWeights(p: CellParams, hidden: number, engine: Engine): { w: Tensor; r: Tensor; bias: Tensor } {
+  const g = 4 * hidden;
+  const bih = p.biasIh ?? zeros([g], 'float32', { engine });
+  const bhh = p.biasHh ?? zeros([g], 'float32', { engine });
+  return { w: transpose(p.weightIh), r: transpose(p.weightHh), bias: add(bih, bhh) };
+}
+
 /** Prepares a step function for one direction of one layer (tensors made here belong to the caller's scope). */
 export function prepareStep(kind: CellKind, p: CellParams, hidden: number, math: CellMath, engine: Engine): StepFn {
   const g = GATES[kind] * hidden;
