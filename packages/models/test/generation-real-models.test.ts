@@ -119,10 +119,10 @@ describe.each(CASES)('generation on $name', ({ build, inputs, score }) => {
       const input = inputs();
       try {
         return [
-          await beamSearch(model, input, { beamSize: 4, numReturn: 4, maxLength: 7, lengthPenalty: { type: 'gnmt', alpha: 0.6 } }),
-          await greedy(model, input, { maxLength: 7 }),
-          await sample(model, input, { maxLength: 7, numReturn: 2, temperature: 1.5, seed: 3 }),
-          await beamSearch(model, input, { beamSize: 1, maxLength: 7 }),
+          await beamSearch(model, input, { beamSize: 4, numReturn: 4, maxLength: 7, minLength: 4, lengthPenalty: { type: 'gnmt', alpha: 0.6 } }),
+          await greedy(model, input, { maxLength: 7, minLength: 4 }),
+          await sample(model, input, { maxLength: 7, minLength: 4, numReturn: 2, temperature: 1.5, seed: 3 }),
+          await beamSearch(model, input, { beamSize: 1, maxLength: 7, minLength: 4 }),
         ];
       } finally {
         for (const t of Object.values(input as Record<string, unknown>)) {
@@ -150,6 +150,7 @@ describe.each(CASES)('generation on $name', ({ build, inputs, score }) => {
     }
     expect(checked).toBe(8 + 2 + 4);
     expect(worst).toBeLessThan(1e-4);
+    for (const out of [beams, greedyOut, samples]) for (const list of out) for (const h of list) expect(h.tokens.length).toBeGreaterThanOrEqual(3);
     // and the beams are not all greedy's sequence
     for (let i = 0; i < 2; i++) expect(new Set(beams[i]!.map((h) => h.tokens.join(','))).size).toBe(4);
     model.dispose();
