@@ -35,8 +35,25 @@ function pickLabels(logits2: Tensor, labels1: Tensor): Tensor {
   return gather(reshape(logits2, [n * c]), flatIdx, 0);
 }
 
+/**
+ * On backends that read synchronously, a label outside [0, classes) that is not the ignore
+ * index throws the same `ArgumentError` as the CPU kernel (a GPU cannot check without a
+ * read-back; its kernels give NaN).
+ */
+function checkLabels(labels1: Tensor, c: number, ignoreIndex: number): void {
+  if (!labels1.engine.backend.readSync) return;
+  const data = labels1.dataSync();
+  for (let r = 0; r < data.length; r++) {
+    const label = data[r]!;
+    if (label !== ignoreIndex && (label < 0 || label >= c)) {
+      throw new ArgumentError(`crossEntropy: label ${label} in row ${r} is out of range [0, ${c}) and is not the ignore index ${ignoreIndex}`);
+    }
+  }
+}
+
 /** Core's composite of the fused kernel (the same per-row losses, from primitives). */
 function compositeRows(logits2: Tensor, labels1: Tensor, args: CrossEntropyArgs): Tensor {
+  checkLabels(labels1, logits2.shape[1]!, args.ignoreIndex);
   const valid = notEqual(labels1, args.ignoreIndex);
   const safe = where(valid, labels1, 0);
   const lse = logSumExp(logits2, -1);

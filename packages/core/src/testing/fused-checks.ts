@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ops from '../ops/index.js';
 import type { KitContext } from './conformance.js';
 import type * as refs from './reference.js';
@@ -121,7 +121,12 @@ export function registerFusedChecks(ctx: KitContext, h: Helpers): void {
       // Every row ignored: the mean is 0, not NaN.
       const none = t([-100, -100, -100, -100, -100, -100], [n], 'int32');
       await check(ops.crossEntropy(x, none, { labelSmoothing: 0.1 }), ref([0], []), { atol: 0 });
-      for (const z of [x, l, l0, none]) z.dispose();
+      // A label out of range that is not the ignore index: a typed error where the backend reads synchronously.
+      const bad = t([2, -100, 0, 5, -100, 1], [n], 'int32');
+      if (ctx.engine().backend.readSync) {
+        expect(() => ops.crossEntropy(x, bad)).toThrow(/label 5 in row 3 is out of range \[0, 5\) and is not the ignore index -100/);
+      }
+      for (const z of [x, l, l0, none, bad]) z.dispose();
     });
 
     it('scaledDotProductAttention: plain, key-padding mask, causal, fully masked row', async () => {
