@@ -1,9 +1,9 @@
 /** Learning test: a character-level `RNNLM` overfits a paragraph to perplexity < 1.5. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Adam, clipGradNorm, tensor, variableGrads, type Heed, type Tensor } from '@heed/core';
-import { RNNLM, createModel } from '../src/index.js';
+import type { Heed } from '@heed/core';
+import { RNNLM, batchToTensors, createModel, padSequences, type HostBatch, type RNNLMBatch } from '../src/index.js';
 import { testHeed } from './helpers.js';
-import { elapsed, startClock } from './learn-rnn-helpers.js';
+import { UntilStopped, elapsed, startClock, trainUntil } from './learn-rnn-helpers.js';
 
 // CPU only: hundreds of training steps are far too slow on the software WebGPU adapter.
 let heed: Heed;
@@ -24,41 +24,32 @@ it('RNNLM (character LSTM) overfits a paragraph to perplexity < 1.5', async () =
   const id = new Map(chars.map((c, i) => [c, 3 + i]));
   const sentences = PARAGRAPH.split(/(?<=\.) /);
   const width = Math.max(...sentences.map((s) => s.length)) + 2;
-  // Rows [BOS, chars…, EOS], right-padded; padding is masked and its labels are -100.
+  // Rows [BOS, chars…, EOS], right-padded: padding is masked and its labels are -100.
   const rows = sentences.map((s) => [1, ...[...s].map((c) => id.get(c)!), 2]);
   const padded = rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]);
-  const batch = (): { inputIds: Tensor; attentionMask: Tensor; labels: Tensor } => ({
-    inputIds: tensor(Int32Array.from(padded.flat()), [rows.length, width], 'int32'),
-    attentionMask: tensor(padded.flatMap((r, i) => r.map((_, t) => t < rows[i]!.length)), [rows.length, width], 'bool'),
-    labels: tensor(Int32Array.from(padded.flatMap((r, i) => r.map((v, t) => (t < rows[i]!.length ? v : -100)))), [rows.length, width], 'int32'),
-  });
+  const batch: HostBatch = {
+    inputIds: padSequences(rows),
+    attentionMask: { data: Uint8Array.from(padded.flatMap((r, i) => r.map((_, t) => (t < rows[i]!.length ? 1 : 0)))), shape: [rows.length, width] },
+    labels: padSequences(rows, { padValue: -100 }),
+  };
   const model = createModel<RNNLM>(heed, { architectures: ['RNNLM'], vocabSize: 3 + chars.length, embeddingSize: 32, hiddenSize: 128, cell: 'lstm' }, { seed: 3 });
-  const opt = new Adam(1e-2);
-  const perplexity = async (): Promise<number> => {
-    model.eval();
-    const loss = heed.tidy(() => model.forward(batch()).loss!);
+  // Perplexity of the paragraph: exp of the mean loss over every real next-character position.
+  const perplexity = async (m: RNNLM): Promise<number> => {
+    const loss = heed.tidy(() => m.forward(batchToTensors(batch, heed.engine) as RNNLMBatch).loss!);
     const v = (await loss.data())[0]!;
     loss.dispose();
-    model.train();
     return Math.exp(v);
   };
   const clock = startClock();
-  let steps = 0;
-  let ppl = await perplexity();
-  for (; steps < 600 && ppl >= 1.3; ) {
-    heed.tidy(() => {
-      const { value, grads } = variableGrads(() => model.forward(batch()).loss!, model.trainableParameters());
-      opt.step(clipGradNorm(grads, 1).grads);
-      value.dispose();
-    });
-    steps++;
-    if (steps % 25 === 0) {
-      ppl = await perplexity();
-      console.log(`[rnn-lm] step ${steps}: perplexity ${ppl.toFixed(3)} (${elapsed(clock)})`);
-    }
-  }
+  const { steps, metric: ppl } = await trainUntil(model, new UntilStopped(() => batch), {
+    lr: 1e-2,
+    every: 25,
+    maxSteps: 600,
+    metric: perplexity,
+    target: (p) => p < 1.3,
+    log: (step, p) => console.log(`[rnn-lm] step ${step}: perplexity ${p.toFixed(3)} (${elapsed(clock)})`),
+  });
   console.log(`[rnn-lm] ${PARAGRAPH.length} characters, ${rows.length} sentences: perplexity ${ppl.toFixed(3)} after ${steps} steps (${elapsed(clock)})`);
   expect(ppl).toBeLessThan(1.5);
-  opt.dispose();
   model.dispose();
 }, 600_000);
