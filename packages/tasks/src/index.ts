@@ -9,3 +9,4 @@ export * from './data/index.js';
 export * from './postprocess/index.js';
 export * from './pipelines/index.js';
 export * from './plugins.js';
+export * from './render/index.js';

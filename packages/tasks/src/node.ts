@@ -5,3 +5,4 @@
  */
 export * from './data/files-node.js';
 export * from './io/pipeline-node.js';
+export * from './render/heatmaps-node.js';

@@ -1,5 +1,5 @@
 /** The heed CLI in-process: predict writes each task's format atomically, eval scores models and prediction files, bad input exits 1 without output. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,28 @@ describe('heed predict / eval', () => {
     const m = JSON.parse((await cli('eval', 'question-answering', '--predictions', output, '--data', input)).out);
     expect(m).toEqual(JSON.parse((await cli('eval', 'question-answering', '--model', dir, '--data', input)).out));
     expect(m.questions).toBe(2);
+  });
+
+  it('translation: one sentence per line in and out, heatmaps with --attention; eval gives sacreBLEU on the pair file', async () => {
+    const dir = await bertDir('Transformer', {
+      src_vocab_size: VOCAB.length, tgt_vocab_size: VOCAB.length, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 1, ffn_dim: 32, dropout: 0, bos_token_id: 2, eos_token_id: 3,
+    });
+    const pairs = join(tmp, 'pairs.txt');
+    await writeFile(pairs, 'Anna lives in Paris.\tanna lives in paris .\nThe cat.\tthe cat\n');
+    const input = join(tmp, 'fr.txt');
+    await writeFile(input, 'anna lives in paris .\nthe cat\n');
+    const output = join(tmp, 'en.txt');
+    const heat = join(tmp, 'heat');
+    const r = await cli('predict', 'translation', '--model', dir, '--input', input, '--output', output, '--max-length', '6', '--attention', heat);
+    expect(r.code).toBe(0);
+    const lines = (await readFile(output, 'utf8')).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(readdirSync(heat).sort()).toEqual(['sentence0.layer0.head0.png', 'sentence0.layer0.head0.svg', 'sentence0.layer0.head1.png', 'sentence0.layer0.head1.svg']);
+    const byModel = JSON.parse((await cli('eval', 'translation', '--model', dir, '--data', pairs, '--max-length', '6')).out);
+    const byFile = JSON.parse((await cli('eval', 'translation', '--predictions', output, '--data', pairs)).out);
+    expect(byModel).toEqual(byFile);
+    expect(byModel.sentences).toBe(2);
+    expect(byModel.signature).toMatch(/^BLEU = /);
   });
 
   it('bad input exits 1 with the file and line, and never writes a partial output; a wrong-task model is named', async () => {

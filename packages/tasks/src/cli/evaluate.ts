@@ -4,8 +4,9 @@
  */
 import { TaskInputError } from '../errors.js';
 import { collect } from '../data/lines.js';
-import { readConll, readLines, readText } from '../data/files-node.js';
+import { readConll, readLines, readSentencePairs, readText } from '../data/files-node.js';
 import { pipeline } from '../io/pipeline-node.js';
+import { corpusBleu, formatBleu } from '../metrics/bleu.js';
 import { accuracy, precisionRecallF1 } from '../metrics/classification.js';
 import { entityScores } from '../metrics/entities.js';
 import { squadScores } from '../metrics/squad.js';
@@ -13,7 +14,7 @@ import { labelsOf } from '../pipelines/batch.js';
 import type { AnyPipeline } from '../pipelines/pipeline.js';
 import { createCliApp } from './app.js';
 import { readClassificationTsv, readConllForPredict, readSquadForPredict } from './formats.js';
-import { answerQuestions, classify, tagSentences } from './run-tasks.js';
+import { answerQuestions, classify, tagSentences, translate, translationOptions } from './run-tasks.js';
 
 /** Options of `heed eval`. */
 export interface EvalOptions {
@@ -26,6 +27,12 @@ export interface EvalOptions {
   limit?: number;
   /** Label names by index, to compare predicted names with numeric gold labels (predictions mode). */
   labels?: string[];
+  /** translation: the pair file's first column is the source (English → other) instead of the second. */
+  reverse?: boolean;
+  /** translation: beam search with this many beams (greedy when absent or 1). */
+  beamSize?: number;
+  /** translation: most generated tokens. */
+  maxLength?: number;
 }
 
 /** Metrics by name (JSON). */
@@ -36,7 +43,17 @@ export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics
   if ((o.model === undefined) === (o.predictions === undefined)) throw new TaskInputError('heed eval: give exactly one of --model DIR and --predictions FILE');
   const limit = <T>(xs: T[]): T[] => (o.limit === undefined ? xs : xs.slice(0, o.limit));
   let run: ((pipe: AnyPipeline) => Promise<Metrics>) | undefined;
-  if (task === 'text-classification') {
+  if (task === 'translation') {
+    const pairs = limit(await collect(readSentencePairs(o.data)));
+    const sources = pairs.map((p) => (o.reverse ? p.english : p.other));
+    const refs = pairs.map((p) => (o.reverse ? p.other : p.english));
+    const score = (hyps: string[]): Metrics => {
+      const b = corpusBleu(hyps, [refs]);
+      return { bleu: b.score, signature: formatBleu(b), counts: b.counts, totals: b.totals, bp: b.bp, sysLen: b.sysLen, refLen: b.refLen, sentences: refs.length };
+    };
+    if (o.predictions !== undefined) return score(limit(await readLinesOf(o.predictions)));
+    run = async (pipe) => score((await translate(pipe, sources, o.batchSize, translationOptions(o))).map((t) => t.translation_text));
+  } else if (task === 'text-classification') {
     const data = await readClassificationTsv(o.data);
     const inputs = limit(data.inputs);
     const gold = limit(data.labels).map((l, i) => {
@@ -63,7 +80,7 @@ export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics
     };
     if (o.predictions !== undefined) return score(parsePredictionsJson(await readText(o.predictions), o.predictions));
     run = async (pipe) => score(await answerQuestions(pipe, qs, o.batchSize));
-  } else throw new TaskInputError(`heed eval: no data format for task "${task}"; use text-classification, token-classification or question-answering`);
+  } else throw new TaskInputError(`heed eval: no data format for task "${task}"; use translation, text-classification, token-classification or question-answering`);
   const heed = await createCliApp(o.backend);
   let pipe: AnyPipeline | undefined;
   try {

@@ -1,7 +1,7 @@
 /** The `heed` command line (commander): `heed predict` and `heed eval`. */
 import { Command, InvalidArgumentError } from 'commander';
-import { evalCommand } from './evaluate.js';
-import { PREDICT_TASKS, predictCommand } from './predict.js';
+import { evalCommand, type EvalOptions } from './evaluate.js';
+import { PREDICT_TASKS, predictCommand, type PredictOptions } from './predict.js';
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -22,25 +22,32 @@ export function createProgram(io: CliIO = { out: (t) => process.stdout.write(t) 
     .description(`predict over a file with a model directory (tasks: ${PREDICT_TASKS.join(', ')})`)
     .argument('<task>', 'the task, e.g. text-classification')
     .requiredOption('--model <dir>', 'model directory (config.json, model.safetensors, tokenizer.json)')
-    .requiredOption('--input <file>', 'input file: TSV with a sentence column, CoNLL, or SQuAD JSON')
+    .requiredOption('--input <file>', 'input file: one sentence per line, TSV with a sentence column, CoNLL, or SQuAD JSON')
     .requiredOption('--output <file>', 'output file, written only when every prediction succeeded')
     .option('--backend <name>', 'cpu or webgpu', 'cpu')
     .option('--batch-size <n>', 'inputs per forward pass', positiveInt, 8)
-    .action(async (task: string, o: { model: string; input: string; output: string; backend: string; batchSize: number }) => {
+    .option('--beam-size <n>', 'translation: beam search with n beams (default greedy)', positiveInt)
+    .option('--max-length <n>', 'translation: most generated tokens', positiveInt)
+    .option('--attention <dir>', 'translation: write source x target attention heatmaps (SVG, PNG) of the first sentence(s) here')
+    .option('--attention-count <n>', 'translation: sentences that get heatmaps (default 1)', positiveInt)
+    .action(async (task: string, o: PredictOptions) => {
       await predictCommand(task, o);
     });
   program
     .command('eval')
     .description('metrics of a model directory (--model) or of a predictions file (--predictions) on a data file, as JSON')
-    .argument('<task>', 'text-classification, token-classification or question-answering')
-    .requiredOption('--data <file>', 'labelled data: GLUE TSV, CoNLL, or SQuAD JSON')
+    .argument('<task>', 'translation, text-classification, token-classification or question-answering')
+    .requiredOption('--data <file>', 'labelled data: a sentence-pair file (english<TAB>other), GLUE TSV, CoNLL, or SQuAD JSON')
     .option('--model <dir>', 'model directory to run')
     .option('--predictions <file>', 'predictions written by heed predict')
     .option('--backend <name>', 'cpu or webgpu', 'cpu')
     .option('--batch-size <n>', 'inputs per forward pass', positiveInt, 8)
     .option('--limit <n>', 'evaluate the first n examples only', positiveInt)
     .option('--labels <names>', 'label names by index, comma-separated (to score names against numeric gold labels)', (v: string) => v.split(','))
-    .action(async (task: string, o: { data: string; model?: string; predictions?: string; backend: string; batchSize: number; limit?: number; labels?: string[] }) => {
+    .option('--reverse', 'translation: translate the pair file\'s first column (English) into the second')
+    .option('--beam-size <n>', 'translation: beam search with n beams (default greedy)', positiveInt)
+    .option('--max-length <n>', 'translation: most generated tokens', positiveInt)
+    .action(async (task: string, o: EvalOptions) => {
       const metrics = await evalCommand(task, o);
       io.out(`${JSON.stringify(metrics, null, 2)}\n`);
     });

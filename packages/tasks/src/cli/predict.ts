@@ -2,10 +2,11 @@
 import { writeFileAtomic } from '@heed/core/node';
 import { TaskInputError } from '../errors.js';
 import { pipeline } from '../io/pipeline-node.js';
+import { writeAttentionHeatmaps } from '../render/heatmaps-node.js';
 import type { AnyPipeline } from '../pipelines/pipeline.js';
 import { createCliApp } from './app.js';
-import { readClassificationTsv, readConllForPredict, readSquadForPredict, writeConll } from './formats.js';
-import { answerQuestions, classify, tagSentences } from './run-tasks.js';
+import { readClassificationTsv, readConllForPredict, readSentences, readSquadForPredict, writeConll } from './formats.js';
+import { answerQuestions, classify, tagSentences, translate, translationOptions } from './run-tasks.js';
 
 /** Options of `heed predict`. */
 export interface PredictOptions {
@@ -14,10 +15,18 @@ export interface PredictOptions {
   output: string;
   backend: string;
   batchSize: number;
+  /** translation: beam search with this many beams (greedy when absent or 1). */
+  beamSize?: number;
+  /** translation: most generated tokens. */
+  maxLength?: number;
+  /** translation: write attention heatmaps (SVG and PNG) of the first `attentionCount` sentences into this directory. */
+  attention?: string;
+  /** translation: how many sentences get heatmaps (default 1). */
+  attentionCount?: number;
 }
 
 /** The tasks `heed predict` has file formats for. */
-export const PREDICT_TASKS = ['text-classification', 'token-classification', 'question-answering'] as const;
+export const PREDICT_TASKS = ['translation', 'text-classification', 'token-classification', 'question-answering'] as const;
 
 /** Predicts for every item of the input file; the output file is written only when everything succeeded. */
 export async function predictCommand(task: string, o: PredictOptions): Promise<void> {
@@ -35,6 +44,16 @@ export async function predictCommand(task: string, o: PredictOptions): Promise<v
 }
 
 async function predictText(task: string, pipe: AnyPipeline, o: PredictOptions): Promise<string> {
+  if (task === 'translation') {
+    const sentences = await readSentences(o.input);
+    const out = await translate(pipe, sentences, o.batchSize, translationOptions(o));
+    if (o.attention !== undefined) {
+      const first = sentences.slice(0, o.attentionCount ?? 1);
+      const withMaps = await translate(pipe, first, o.batchSize, { ...translationOptions(o), attentions: true });
+      for (let i = 0; i < withMaps.length; i++) await writeAttentionHeatmaps(o.attention, withMaps[i]!.attention!, `sentence${i}.`);
+    }
+    return out.map((t) => `${t.translation_text.replace(/[\r\n]+/g, ' ')}\n`).join('');
+  }
   if (task === 'text-classification') {
     const { inputs } = await readClassificationTsv(o.input);
     const labels = await classify(pipe, inputs, o.batchSize);

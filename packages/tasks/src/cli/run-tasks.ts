@@ -7,6 +7,7 @@ import type { LabelScore } from '../postprocess/text-classification.js';
 import type { TokenPrediction } from '../postprocess/token-classification.js';
 import type { Answer } from '../postprocess/question-answering.js';
 import type { TextClassificationInput } from '../pipelines/text-classification.js';
+import type { TranslationOptions, TranslationOutput } from '../pipelines/translation.js';
 import { joinTokens, wordTags } from './formats.js';
 import { progressBar } from './progress.js';
 
@@ -46,4 +47,20 @@ export async function answerQuestions(pipe: AnyPipeline, questions: readonly { i
   const out: Record<string, string> = {};
   questions.forEach((q, i) => (out[q.id] = res[i]!.answer));
   return out;
+}
+
+/** translation: one translation per sentence (greedy, or beam search with `beamSize`). */
+export async function translate(pipe: AnyPipeline, sentences: readonly string[], batchSize: number, options: TranslationOptions = {}): Promise<TranslationOutput[]> {
+  return runAll<string, TranslationOutput>(pipe, sentences, batchSize, 'translate', options);
+}
+
+/** Generation options of the CLI flags (`--beam-size`, `--max-length`). */
+export function translationOptions(o: { beamSize?: number; maxLength?: number }): TranslationOptions {
+  const t: TranslationOptions = {};
+  if (o.beamSize !== undefined && o.beamSize > 1) {
+    t.strategy = 'beam';
+    t.beamSize = o.beamSize;
+  }
+  if (o.maxLength !== undefined) t.maxLength = o.maxLength;
+  return t;
 }

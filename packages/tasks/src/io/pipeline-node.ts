@@ -1,7 +1,7 @@
 /**
  * Pipelines from model directories (Node): `config.json` + `model.safetensors` (read by
  * `@heed/models/node`) and the tokenizer files beside them (`tokenizer.json`, else a BERT
- * `vocab.txt`).
+ * `vocab.txt`; an encoder–decoder with its own target vocabulary adds `target_tokenizer.json`).
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,19 @@ import type { AnyPipeline, PipelineOptions } from '../pipelines/pipeline.js';
 import { checkTaskModel, taskRegistration } from '../pipelines/registry.js';
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+async function loadTokenizerFile(path: string, dir: string): Promise<Tokenizer> {
+  try {
+    return fromFile(path);
+  } catch (e) {
+    if (e instanceof TokenizerError) {
+      const wrapped = new ModelDirectoryError(`${dir}: ${path} is malformed: ${e.message}`);
+      wrapped.cause = e;
+      throw wrapped;
+    }
+    throw e;
+  }
+}
 
 /** Loads the tokenizer of a model directory: `tokenizer.json`, else `vocab.txt` (BERT WordPiece). */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
@@ -44,9 +57,11 @@ export async function pipeline<P extends AnyPipeline = AnyPipeline>(heed: Heed, 
   const config = await readModelConfig(modelDir);
   checkTaskModel(reg, config, modelDir);
   const tokenizer = await loadTokenizer(modelDir);
+  const targetPath = join(modelDir, 'target_tokenizer.json');
+  const targetTokenizer = (await exists(targetPath)) ? await loadTokenizerFile(targetPath, modelDir) : undefined;
   const model = await loadModel(heed, modelDir);
   try {
-    return reg.create(heed, { model, tokenizer, config, source: modelDir }, options) as P;
+    return reg.create(heed, { model, tokenizer, config, source: modelDir, ...(targetTokenizer ? { targetTokenizer } : {}) }, options) as P;
   } catch (e) {
     model.dispose();
     throw e;

@@ -6,3 +6,4 @@ export * from './text-classification.js';
 export * from './token-classification.js';
 export * from './question-answering.js';
 export * from './fill-mask.js';
+export * from './translation.js';

@@ -16,8 +16,10 @@ import { TaskInputError } from '../errors.js';
 export interface PipelineParts {
   /** The model (in eval mode). The pipeline owns it: `dispose()` frees it. */
   model: Model;
-  /** The tokenizer matching the model's vocabulary. */
+  /** The tokenizer matching the model's (source) vocabulary. */
   tokenizer: Tokenizer;
+  /** The target-side tokenizer of an encoder–decoder with separate vocabularies (decodes its outputs). */
+  targetTokenizer?: Tokenizer;
   /** The model config (`config.json`), e.g. for `id2label`. */
   config: ModelConfig;
   /** Where the parts came from (a model directory), for error messages. */
@@ -37,11 +39,12 @@ export interface HostTensor {
 }
 
 /**
- * Base class of task pipelines. `In` is one input, `Out` one result, `Pre` what
- * preprocess hands to forward and postprocess. Calling `run` with one input returns one
- * result; with an array, an array.
+ * What every pipeline shares: options merged over the defaults, inputs split into
+ * batches, and preprocess → `execute` → postprocess per batch. `Fwd` is what the
+ * model step hands to postprocess (host data only). Calling `run` with one input returns
+ * one result; with an array, an array.
  */
-export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOptions, Pre = unknown> {
+export abstract class PipelineBase<In, Out, Opt extends PipelineOptions, Pre, Fwd> {
   /** The task name this pipeline is registered under. */
   abstract readonly task: string;
 
@@ -54,14 +57,14 @@ export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOp
     readonly defaults: Opt = {} as Opt,
   ) {}
 
-  /** Host code: turns a batch of inputs into what forward and postprocess need. */
+  /** Host code: turns a batch of inputs into what the model step and postprocess need. */
   abstract preprocess(inputs: readonly In[], options: Opt): Pre;
 
-  /** Tensor code: runs the model on the batch; returns the outputs to read back, by name. */
-  abstract forward(pre: Pre, options: Opt): Record<string, Tensor>;
+  /** The model step (the only tensor code): runs the model and returns host data. */
+  protected abstract execute(pre: Pre, options: Opt): Promise<Fwd>;
 
   /** Pure code: one result per input of the batch. */
-  abstract postprocess(outputs: Record<string, HostTensor>, pre: Pre, options: Opt): Out[];
+  abstract postprocess(outputs: Fwd, pre: Pre, options: Opt): Out[];
 
   /** Runs the pipeline on one input (one result) or an array of inputs (an array of results). */
   run(inputs: In, options?: Opt): Promise<Out>;
@@ -76,15 +79,30 @@ export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOp
     for (let i = 0; i < list.length; i += batchSize) {
       const batch = list.slice(i, i + batchSize);
       const pre = this.preprocess(batch, o);
-      const host = await this.runForward(pre, o);
+      const host = await this.execute(pre, o);
       const results = this.postprocess(host, pre, o);
       out.push(...results);
     }
     return single ? out[0]! : out;
   }
 
+  /** Frees the model. */
+  dispose(): void {
+    this.parts.model.dispose();
+  }
+}
+
+/**
+ * Base class of pipelines with one forward pass per batch: `forward` runs without
+ * gradients inside a `tidy` scope, and the tensors it returns are read back to the host
+ * and freed, so live tensors stay flat.
+ */
+export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOptions, Pre = unknown> extends PipelineBase<In, Out, Opt, Pre, Record<string, HostTensor>> {
+  /** Tensor code: runs the model on the batch; returns the outputs to read back, by name. */
+  abstract forward(pre: Pre, options: Opt): Record<string, Tensor>;
+
   /** Runs `forward` without gradients in a memory scope and reads its outputs back. */
-  protected async runForward(pre: Pre, options: Opt): Promise<Record<string, HostTensor>> {
+  protected async execute(pre: Pre, options: Opt): Promise<Record<string, HostTensor>> {
     const engine = this.heed.engine;
     const outs = engine.tidy(() => engine.noGrad(() => this.forward(pre, options)));
     try {
@@ -95,14 +113,9 @@ export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOp
       for (const t of Object.values(outs)) t.dispose();
     }
   }
-
-  /** Frees the model. */
-  dispose(): void {
-    this.parts.model.dispose();
-  }
 }
 
 /** A pipeline of any task (what the registry hands out before the caller names the class). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyPipeline = Pipeline<any, unknown, any, any>;
+export type AnyPipeline = PipelineBase<any, unknown, any, any, any>;
 
