@@ -21,8 +21,8 @@ export interface TokenDistribution {
  * `logProbs[offset .. offset + n)`: softmax(logProbs / temperature) with `blocked` removed,
  * then restricted to the `topK` most probable tokens (ties to the lowest id) and renormalised,
  * then to the smallest prefix of those, most probable first, whose mass reaches `topP`, and
- * renormalised. Ids are ascending when neither top-k nor top-p is set, most probable first
- * otherwise.
+ * renormalised. Ids are ascending when neither top-k nor top-p (< 1) is set, most probable
+ * first otherwise.
  *
  * Cost: one pass for the plain softmax; top-k keeps a bounded sorted buffer (a full sort
  * when k > 64); top-p alone sorts (natively, as numbers) only the tokens with probability
@@ -50,7 +50,8 @@ export function samplingDistribution(logProbs: ArrayLike<number>, offset: number
     for (let i = 0; i < n; i++) if (i !== blocked || n === 1) ids.push(i);
     return { ids, probs: ids.map(() => 1 / ids.length) };
   }
-  const { topK, topP } = filter;
+  const topK = filter.topK;
+  const topP = filter.topP !== undefined && filter.topP < 1 ? filter.topP : undefined; // p = 1 keeps everything
   let ranked: number[];
   let z = 0;
   if (topK === undefined && topP === undefined) {
@@ -64,10 +65,10 @@ export function samplingDistribution(logProbs: ArrayLike<number>, offset: number
     for (const i of ranked) z += Math.exp(values[i]! - max);
   } else {
     for (let i = 0; i < n; i++) z += Math.exp(values[i]! - max);
-    ranked = topP !== undefined && topP < 1 ? nucleusIds(values, max, z, topP, count) : sortedIds(values, -Infinity);
+    ranked = topP !== undefined ? nucleusIds(values, max, z, topP, count) : sortedIds(values, -Infinity);
   }
   let m = ranked.length;
-  if (topP !== undefined && topP < 1) {
+  if (topP !== undefined) {
     let mass = 0;
     let c = 0;
     while (c < m && mass < topP) mass += Math.exp(values[ranked[c++]!]! - max) / z;

@@ -27,7 +27,7 @@ export async function sample<I>(model: Generative<I>, inputs: I, options: Sample
     let rowHyp = Array.from({ length: sentences * n }, (_, h) => h);
     let rowSource = rowHyp.map((h) => Math.floor(h / n));
     let feed = driver.startTokens(model.bosTokenId);
-    const plain = filter.topK === undefined && filter.topP === undefined;
+    const plain = filter.topK === undefined && (filter.topP === undefined || filter.topP >= 1);
     const scratch = new Float64Array(V);
     for (let t = 1; t <= maxLength && rowHyp.length > 0; t++) {
       const lp = await driver.step(feed);
