@@ -2,11 +2,12 @@
  * Checkpoints and resume: bit-identical losses after resuming on the CPU; checkpoints of another model, config or schedule
  * are refused and nothing is overwritten.
  */
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, CheckpointError, type Heed } from '@heed/core';
+import { loadTensors, saveTensors } from '@heed/core/node';
 import { ResumeError, Trainer, warmupSchedule, type LRSchedule } from '../src/index.js';
 import { StreamingData, listCheckpoints, readModelConfig } from '../src/node.js';
 import { Tagger, sequences, tagBatch, tagData, type TaggerConfig } from './training-helpers.js';
@@ -156,6 +157,20 @@ describe('checkpoints and resume', () => {
       m.dispose();
     }
     expect(await listing(dir)).toEqual(files);
+    // Optimizer state that does not fit the model: the weights loaded first are put back.
+    const broken = await mkdtemp(join(tmpdir(), 'heed-broken-'));
+    await cp(join(dir, 'checkpoint-00000007'), join(broken, 'checkpoint-00000007'), { recursive: true });
+    const opt = join(broken, 'checkpoint-00000007', 'optimizer.safetensors');
+    const { tensors } = await loadTensors(opt);
+    await saveTensors(opt, new Map([...tensors].map(([k, v]) => [k.replace('out.weight', 'head.weight'), v])));
+    for (const v of tensors.values()) v.dispose();
+    const victim = new Tagger(CONFIG, { seed: 42 });
+    const before = weights(victim);
+    const vt = trainerFor(victim, 10);
+    await expect(vt.resume(broken)).rejects.toThrow(/state keys match no parameter or slot \(m, v\): head\.weight\/m/);
+    expect(weights(victim)).toEqual(before);
+    vt.optimizer.dispose();
+    victim.dispose();
     t.optimizer.dispose();
     model.dispose();
   });

@@ -1,4 +1,4 @@
-import { AdamW, ArgumentError, Rng, type Optimizer } from '@heed/core';
+import { AdamW, ArgumentError, Rng, reshape, type Optimizer } from '@heed/core';
 import type { Model } from '../model.js';
 import { jsonDiff } from './config-diff.js';
 import { ListSource, type BatchSource, type DataCursor, type PositionedBatch } from './data/source.js';
@@ -294,11 +294,18 @@ export class Trainer<M extends Model = Model> {
       throw new ResumeError(`${dir}: ${(e as Error).message}`);
     }
     const { weights, optimizer } = await io.readCheckpointTensors(dir, this.model.engine);
+    // Views of the current weights (no copy: loading re-points variables at new storage) undo the model's load if the optimizer's fails.
+    const backup = new Map(this.model.namedParameters().map(([n, p]) => [n, reshape(p, p.shape)]));
     try {
-      this.optimizer.loadStateDict({ meta: json.optimizer, tensors: optimizer }, this.model.namedParameters());
       this.model.loadStateDict(weights);
+      try {
+        this.optimizer.loadStateDict({ meta: json.optimizer, tensors: optimizer }, this.model.namedParameters());
+      } catch (e) {
+        this.model.loadStateDict(backup);
+        throw e;
+      }
     } finally {
-      for (const t of [...weights.values(), ...optimizer.values()]) t.dispose();
+      for (const t of [...weights.values(), ...optimizer.values(), ...backup.values()]) t.dispose();
     }
     this.model.rng.setState(json.rng);
     this.step = json.step;
