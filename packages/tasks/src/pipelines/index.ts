@@ -7,3 +7,5 @@ export * from './token-classification.js';
 export * from './question-answering.js';
 export * from './fill-mask.js';
 export * from './translation.js';
+export * from './feature-extraction.js';
+export * from './text-generation.js';
