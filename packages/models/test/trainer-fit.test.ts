@@ -98,6 +98,7 @@ describe('Trainer', () => {
   });
 
   it('evaluates every N steps in eval mode and stops early after `patience` evaluations without improvement', async () => {
+    const live = heed.memory().numTensors;
     const model = new Tagger({ vocab: V, hidden: 8, dropout: 0.1 }, { seed: 9 });
     const scripted = [0.5, 0.7, 0.65, 0.69, 0.6, 0.9];
     const modes: boolean[] = [];
@@ -113,8 +114,9 @@ describe('Trainer', () => {
     expect(r.best).toEqual({ step: 6, metric: 0.7 });
     expect(modes).toEqual([false, false, false, false, false]);
     expect(model.training).toBe(true);
-    trainer.optimizer.dispose();
+    trainer.dispose();
     model.dispose();
+    expect(heed.memory().numTensors).toBe(live); // the trainer's optimizer state is gone with it
   });
 
   it('renders plain progress lines without a TTY, and a cli-progress bar on one', async () => {

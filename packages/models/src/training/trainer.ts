@@ -202,6 +202,11 @@ export class Trainer<M extends Model = Model> {
     return { step: this.step, epoch: this.epoch, reason, ...result, ...best };
   }
 
+  /** Frees the optimizer's state (moments, velocities); the model stays the caller's. */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
   /** Runs the metric; returns true when early stopping should stop training. */
   private async evaluate(emit: (e: TrainerEvent) => Promise<void>, log: { step: number; metric: number }[]): Promise<boolean> {
     const ev = this.options.evaluate!;
