@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensor, type Heed, type Tensor } from '@heed/core';
 import { createModel, type Model } from '@heed/models';
 import { saveTokenizer } from '@heed/tokenizers/node';
-import type { FillMaskPipeline, QuestionAnsweringPipeline, TextClassificationPipeline, TokenClassificationPipeline } from '../src/index.js';
+import { TaskInputError, type FillMaskPipeline, type QuestionAnsweringPipeline, type TextClassificationPipeline, type TokenClassificationPipeline } from '../src/index.js';
 import { pipeline } from '../src/node.js';
 import { testHeed } from './helpers.js';
 import { VOCAB, tinyTokenizer } from './tiny-models.js';
@@ -131,5 +131,41 @@ describe('pipelines on BERT heads', () => {
     }
     fm.dispose();
     model.dispose();
+  });
+
+  it('empty, whitespace-only and very long inputs work (truncation or windows); impossible ones get typed errors', async () => {
+    const long = 'anna lives in paris . the cat sat on the mat , '.repeat(200);
+    const clfDir = await bertDir('BertForSequenceClassification');
+    const clf = await pipeline<TextClassificationPipeline>(heed, 'text-classification', clfDir.dir);
+    const res = (await clf.run(['', '   \t ', long, { text: long, textPair: long }])) as Array<{ label: string; score: number }>;
+    expect(res.map((r) => r.label).every((l) => l === 'LABEL_0' || l === 'LABEL_1')).toBe(true);
+    await expect(clf.run([{ text: 'x', textPair: 3 } as never])).rejects.toThrow(TaskInputError);
+    clf.dispose();
+    clfDir.model.dispose();
+
+    const nerDir = await bertDir('BertForTokenClassification');
+    const ner = await pipeline<TokenClassificationPipeline>(heed, 'token-classification', nerDir.dir);
+    const tagged = (await ner.run([long, '  '], { ignoreLabels: [] })) as Array<Array<{ start: number; end: number }>>;
+    expect(tagged[0]!.length).toBe(tok.encode(long).length - 2);
+    expect(tagged[0]!.every((e, i) => i === 0 || e.start >= tagged[0]![i - 1]!.end)).toBe(true);
+    expect(tagged[1]).toEqual([]);
+    ner.dispose();
+    nerDir.model.dispose();
+
+    const qaDir = await bertDir('BertForQuestionAnswering');
+    const qa = await pipeline<QuestionAnsweringPipeline>(heed, 'question-answering', qaDir.dir);
+    const a = (await qa.run({ question: 'where ?', context: long })) as { answer: string; start: number; end: number };
+    expect(a.answer).toBe(long.slice(a.start, a.end));
+    await expect(qa.run({ question: long, context: 'paris' })).rejects.toThrow(/does not fit windows of 64 tokens/);
+    await expect(qa.run({ question: 'where ?', context: '' })).rejects.toThrow(/empty context/);
+    qa.dispose();
+    qaDir.model.dispose();
+
+    const fmDir = await bertDir('BertForMaskedLM');
+    const fm = await pipeline<FillMaskPipeline>(heed, 'fill-mask', fmDir.dir);
+    await expect(fm.run(`${long} [MASK]`)).rejects.toThrow(/more than the model's 64/);
+    await expect(fm.run('')).rejects.toThrow(/has no \[MASK\] token/);
+    fm.dispose();
+    fmDir.model.dispose();
   });
 });
