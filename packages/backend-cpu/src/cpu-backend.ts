@@ -25,7 +25,8 @@ import { gather, scatterAdd } from './kernels/gather.js';
 import { matmul } from './kernels/matmul.js';
 import { concat, pad, slice, transpose } from './kernels/movement.js';
 import { argReduce, reduce } from './kernels/reduce.js';
-import { attention } from './kernels/attention.js';
+import { attention, attentionBackward, type AttentionData } from './kernels/attention.js';
+import { geluBackward, layerNormBackward } from './kernels/fused-backward.js';
 import { gruCell, lstmCell } from './kernels/rnn.js';
 import { gruCellBackward, lstmCellBackward } from './kernels/rnn-backward.js';
 import { lstmSequence, lstmSequenceBackward } from './kernels/rnn-sequence.js';
@@ -229,8 +230,8 @@ export class CpuBackend implements Backend {
     return [this.out(p2, param.shape, 'float32'), this.out(m2, param.shape, 'float32'), this.out(v2, param.shape, 'float32')];
   }
 
-  attention(args: AttentionArgs): TensorInfo {
-    const values = attention(this.mm, {
+  private attentionData(args: AttentionArgs): AttentionData {
+    return {
       q: this.f32(args.q),
       k: this.f32(args.k),
       v: this.f32(args.v),
@@ -240,9 +241,27 @@ export class CpuBackend implements Backend {
       mask: args.mask ? { values: this.get(args.mask.dataId) as Uint8Array, shape: args.mask.shape } : undefined,
       causal: args.causal,
       scale: args.scale,
-    });
+    };
+  }
+
+  attention(args: AttentionArgs): TensorInfo {
+    const values = attention(this.mm, this.attentionData(args));
     const [b, h, tq] = args.q.shape as [number, number, number];
     return this.out(values, [b, h, tq, args.v.shape[3]!], 'float32');
+  }
+
+  attentionBackward(args: AttentionArgs, dy: TensorInfo): [TensorInfo, TensorInfo, TensorInfo] {
+    const [dq, dk, dv] = attentionBackward(this.mm, this.attentionData(args), this.f32(dy));
+    return [this.out(dq, args.q.shape, 'float32'), this.out(dk, args.k.shape, 'float32'), this.out(dv, args.v.shape, 'float32')];
+  }
+
+  geluBackward(x: TensorInfo, dy: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo {
+    return this.out(geluBackward(this.f32(x), this.f32(dy), approximate), x.shape, 'float32');
+  }
+
+  layerNormBackward(x: TensorInfo, gamma: TensorInfo, dy: TensorInfo, eps: number): [TensorInfo, TensorInfo, TensorInfo] {
+    const [dx, dg, db] = layerNormBackward(this.f32(x), this.f32(gamma), this.f32(dy), x.shape.at(-1)!, eps);
+    return [this.out(dx, x.shape, 'float32'), this.out(dg, gamma.shape, 'float32'), this.out(db, gamma.shape, 'float32')];
   }
 
   lstmCell(x: TensorInfo, h: TensorInfo, c: TensorInfo, w: TensorInfo, r: TensorInfo, bias: TensorInfo): [TensorInfo, TensorInfo] {

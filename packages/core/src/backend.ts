@@ -172,6 +172,12 @@ export interface FusedKernels {
     dh2: TensorInfo,
     dc2: TensorInfo,
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  /** The gradient of `gelu` at x for the output gradient dy (dy·GELU'(x)), one pass. */
+  geluBackward?(x: TensorInfo, dy: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo;
+  /** The gradient of `layerNorm` (statistics recomputed from x): returns [dx, dgamma, dbeta]. */
+  layerNormBackward?(x: TensorInfo, gamma: TensorInfo, dy: TensorInfo, eps: number): [TensorInfo, TensorInfo, TensorInfo];
+  /** The gradient of `attention` for the output gradient dy [batch, heads, tq, dv]: returns [dq, dk, dv]. */
+  attentionBackward?(args: AttentionArgs, dy: TensorInfo): [TensorInfo, TensorInfo, TensorInfo];
   /**
    * A whole LSTM sequence (`lstmCell`'s math and gate order over every step): x [T, b, in],
    * h0/c0 [b, hidden], w/r/bias as `lstmCell`. Returns [y [T, b, hidden], h_T, c_T,
@@ -252,7 +258,7 @@ export interface CrossEntropyArgs {
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */
-export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', 'crossEntropy', 'adamStep'] as const;
+export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', 'geluBackward', 'layerNormBackward', 'attentionBackward', 'crossEntropy', 'adamStep'] as const;
 
 /** The name of a fused kernel. */
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];

@@ -16,18 +16,16 @@ export interface AttentionData {
 }
 
 /**
- * softmax(scale·q·kᵀ + mask)·v for every (batch, head), with both products on the gemm
- * engine and the masking and softmax fused into one pass over each score row.
- * Fully masked rows produce zeros.
+ * The attention probabilities softmax(scale·q·kᵀ + mask) [b·h, tq, tk]: the scores from one
+ * batched gemm, then masking and softmax fused into one pass over each row. Fully masked
+ * rows are zeros.
  */
-export function attention(gemm: Sgemm, p: AttentionData): Float32Array {
+export function attentionProbs(gemm: Sgemm, p: AttentionData): Float32Array {
   const [b, h, tq, d] = p.qShape as [number, number, number, number];
   const tk = p.kShape[2]!;
-  const dv = p.vShape[3]!;
   const bh = b * h;
   const scores = new Float32Array(bh * tq * tk);
-  const out = new Float32Array(bh * tq * dv);
-  if (scores.length === 0 || out.length === 0) return out;
+  if (scores.length === 0) return scores;
   if (d > 0) {
     gemm.sgemm({ batch: bh, m: tq, n: tk, k: d, a: p.q, aOffset: 0, aBatchStride: tq * d, b: p.k, bOffset: 0, bBatchStride: tk * d, transA: false, transB: true, c: scores, cOffset: 0 });
   }
@@ -64,8 +62,54 @@ export function attention(gemm: Sgemm, p: AttentionData): Float32Array {
       }
     }
   }
-  if (tk > 0) {
-    gemm.sgemm({ batch: bh, m: tq, n: dv, k: tk, a: scores, aOffset: 0, aBatchStride: tq * tk, b: p.v, bOffset: 0, bBatchStride: tk * dv, transA: false, transB: false, c: out, cOffset: 0 });
-  }
+  return scores;
+}
+
+/**
+ * softmax(scale·q·kᵀ + mask)·v for every (batch, head): {@link attentionProbs}, then one
+ * batched gemm. Fully masked rows produce zeros.
+ */
+export function attention(gemm: Sgemm, p: AttentionData): Float32Array {
+  const [b, h, tq] = p.qShape as [number, number, number, number];
+  const tk = p.kShape[2]!;
+  const dv = p.vShape[3]!;
+  const bh = b * h;
+  const out = new Float32Array(bh * tq * dv);
+  if (out.length === 0 || tk === 0) return out;
+  const probs = attentionProbs(gemm, p);
+  gemm.sgemm({ batch: bh, m: tq, n: dv, k: tk, a: probs, aOffset: 0, aBatchStride: tq * tk, b: p.v, bOffset: 0, bBatchStride: tk * dv, transA: false, transB: false, c: out, cOffset: 0 });
   return out;
+}
+
+/**
+ * The gradient of {@link attention} for dy [b, h, tq, dv]: with P the probabilities,
+ * dV = Pᵀ·dy, dP = dy·Vᵀ, dS = scale · P ⊙ (dP − rowsum(dP ⊙ P)), dQ = dS·K, dK = dSᵀ·Q, each
+ * product one batched gemm over all (batch, head) pairs. Masked entries have P = 0 and so
+ * no gradient. Returns [dq, dk, dv].
+ */
+export function attentionBackward(gemm: Sgemm, p: AttentionData, dy: Float32Array): [Float32Array, Float32Array, Float32Array] {
+  const [b, h, tq, d] = p.qShape as [number, number, number, number];
+  const tk = p.kShape[2]!;
+  const dvDim = p.vShape[3]!;
+  const bh = b * h;
+  const dq = new Float32Array(bh * tq * d);
+  const dk = new Float32Array(bh * tk * d);
+  const dv = new Float32Array(bh * tk * dvDim);
+  if (bh === 0 || tq === 0 || tk === 0) return [dq, dk, dv];
+  const probs = attentionProbs(gemm, p);
+  const mm = (m: number, n: number, k: number, a: Float32Array, aStride: number, transA: boolean, bb: Float32Array, bStride: number, transB: boolean, c: Float32Array): void => {
+    if (m > 0 && n > 0 && k > 0) gemm.sgemm({ batch: bh, m, n, k, a, aOffset: 0, aBatchStride: aStride, b: bb, bOffset: 0, bBatchStride: bStride, transA, transB, c, cOffset: 0 });
+  };
+  mm(tk, dvDim, tq, probs, tq * tk, true, dy, tq * dvDim, false, dv);
+  const ds = new Float32Array(bh * tq * tk);
+  mm(tq, tk, dvDim, dy, tq * dvDim, false, p.v, tk * dvDim, true, ds);
+  for (let row = 0; row < bh * tq; row++) {
+    const o = row * tk;
+    let dot = 0;
+    for (let j = 0; j < tk; j++) dot += ds[o + j]! * probs[o + j]!;
+    for (let j = 0; j < tk; j++) ds[o + j] = p.scale * probs[o + j]! * (ds[o + j]! - dot);
+  }
+  mm(tq, d, tk, ds, tq * tk, false, p.k, tk * d, false, dq);
+  mm(tk, d, tq, ds, tq * tk, true, p.q, tq * d, false, dk);
+  return [dq, dk, dv];
 }

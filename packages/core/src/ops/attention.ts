@@ -79,6 +79,16 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
       ),
     backward: (dys, saved) => {
       const [qs, ks, vs, ms] = saved.inputs as Tensor[];
+      const engine = q.engine;
+      if (engine.backend.attentionBackward) {
+        const ins = ms ? [qs!, ks!, vs!, ms, dys[0]!] : [qs!, ks!, vs!, dys[0]!];
+        const g = engine.run({
+          name: 'attentionBackward',
+          inputs: ins,
+          forward: (b) => b.attentionBackward!({ q: qs!, k: ks!, v: vs!, mask: ms, causal, scale }, dys[0]!),
+        });
+        return mask ? [...g, null] : g;
+      }
       const g = vjp((a, bb, c) => attentionComposite(a!, bb!, c!, ms, causal, scale), [qs!, ks!, vs!], dys[0]!);
       return mask ? [...g, null] : g;
     },

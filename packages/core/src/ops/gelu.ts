@@ -25,6 +25,8 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
     forward: (be) => fusedOrComposite(be, be.gelu && ((b) => b.gelu!(x, approximate)), () => geluComposite(x, approximate), x.engine),
     backward: (dys, saved) => {
       const xs = saved.inputs[0]!;
+      const dy = dys[0]!;
+      if (x.engine.backend.geluBackward) return [run1(x.engine, { name: 'geluBackward', inputs: [xs, dy], forward: (b) => b.geluBackward!(xs, dy, approximate) })];
       let dgelu: Tensor;
       if (approximate === 'tanh') {
         const x2 = square(xs);

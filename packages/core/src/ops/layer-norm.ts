@@ -35,6 +35,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
     backward: (dys, saved) => {
       const [xs, g] = saved.inputs as [Tensor, Tensor];
       const dy = dys[0]!;
+      if (x.engine.backend.layerNormBackward) {
+        return x.engine.run({ name: 'layerNormBackward', inputs: [xs, g, dy], forward: (b) => b.layerNormBackward!(xs, g, dy, eps) });
+      }
       const { xhat, rstd } = layerNormStats(xs, eps);
       const lead = xs.shape.slice(0, -1).map((_, i) => i);
       const dgamma = sum(mul(dy, xhat), lead);
