@@ -98,10 +98,12 @@ export function toBatches(pairs: readonly Pair[], src: Vocab, tgt: Vocab, size: 
     const t = chunk.map((p) => [...tgt.encode(p.tgt), EOS]);
     const S = Math.max(...s.map((x) => x.length));
     const T = Math.max(...t.map((x) => x.length));
-    const pad = (rows: number[][], width: number, value: number): Int32Array => Int32Array.from(rows.flatMap((r) => [...r, ...new Array<number>(width - r.length).fill(value)]));
+    const pad = (rows: number[][], width: number, value: number): Int32Array =>
+      Int32Array.from(rows.flatMap((r) => [...r, ...new Array<number>(width - r.length).fill(value)]));
+    const mask = Uint8Array.from(s.flatMap((r) => Array.from({ length: S }, (_, j) => (j < r.length ? 1 : 0))));
     batches.push({
       inputIds: { data: pad(s, S, PAD), shape: [chunk.length, S] },
-      attentionMask: { data: Uint8Array.from(s.flatMap((r) => Array.from({ length: S }, (_, j) => (j < r.length ? 1 : 0)))), shape: [chunk.length, S] },
+      attentionMask: { data: mask, shape: [chunk.length, S] },
       labels: { data: pad(t, T, -100), shape: [chunk.length, T] },
     });
   }

@@ -21,11 +21,14 @@ const [pairCount = 1000, steps = 400] = process.argv.slice(2).map(Number);
 const heed = await createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule, customAttentionModule()] });
 const pairs = await readPairs(pairCount);
 const t = buildTranslator(heed, pairs);
-console.log(`${pairs.length} pairs, vocabularies: ${t.src.size} English, ${t.tgt.size} French; scorer "${t.model.attn.scoreName}" with ${t.model.attn.scoreParams.parameterCount()} parameters`);
+const scorer = t.model.attn;
+console.log(`${pairs.length} pairs, vocabularies: ${t.src.size} English, ${t.tgt.size} French`);
+console.log(`scorer "${scorer.scoreName}" with ${scorer.scoreParams.parameterCount()} parameters; model ${t.model.parameterCount()} parameters`);
 
 const start = performance.now();
 const result = await train(t, pairs, { steps, progress: true });
-console.log(`trained ${result.step} steps in ${((performance.now() - start) / 1000).toFixed(1)} s: loss ${result.losses[0]!.toFixed(3)} → ${result.losses.at(-1)!.toFixed(3)}`);
+const seconds = ((performance.now() - start) / 1000).toFixed(1);
+console.log(`trained ${result.step} steps in ${seconds} s: loss ${result.losses[0]!.toFixed(3)} → ${result.losses.at(-1)!.toFixed(3)}`);
 
 const tests: [string, string][] = [
   ['go .', 'va !'],

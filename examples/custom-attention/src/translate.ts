@@ -51,7 +51,11 @@ export function buildTranslator(heed: Heed, pairs: readonly Pair[], sizes: Model
 }
 
 /** Trains for `steps` optimizer steps over shuffled batches of `batchSize` pairs (Adam, clipping at norm 1). */
-export async function train(t: Translator, pairs: readonly Pair[], options: { steps: number; batchSize?: number; lr?: number; progress?: boolean }): Promise<TrainResult> {
+export async function train(
+  t: Translator,
+  pairs: readonly Pair[],
+  options: { steps: number; batchSize?: number; lr?: number; progress?: boolean },
+): Promise<TrainResult> {
   const optimizer = new Adam(options.lr ?? 5e-3);
   const trainer = new Trainer(t.model, { optimizer, clipNorm: 1, maxSteps: options.steps, progress: options.progress ?? false });
   const result = await trainer.fit(new ListSource(toBatches(pairs, t.src, t.tgt, options.batchSize ?? 64), { shuffle: true, seed: 1 }));

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Rng, type Heed } from '@heed/core';
 import { AttentionSeq2Seq, createModel } from '../src/index.js';
 import { testHeed } from './helpers.js';
-import { BOS, EOS, PAD, UntilStopped, VOCAB, elapsed, reversalAccuracy, reversalBatches, reversalData, startClock, trainUntil } from './learn-rnn-helpers.js';
+import { BOS, EOS, PAD, UntilStopped, VOCAB, elapsed, reversalAccuracy, reversalBatches, reversalData } from './learn-rnn-helpers.js';
+import { startClock, trainUntil } from './learn-rnn-helpers.js';
 
 // CPU only: hundreds of training steps are far too slow on the software WebGPU adapter.
 let heed: Heed;
@@ -21,7 +22,19 @@ const LEN = 10;
 it('AttentionSeq2Seq (Bahdanau, additive) reverses 10 tokens to ≥ 99% whole-sequence accuracy with beam search', async () => {
   const model = createModel<AttentionSeq2Seq>(
     heed,
-    { architectures: ['AttentionSeq2Seq'], srcVocabSize: VOCAB, tgtVocabSize: VOCAB, embeddingSize: 32, hiddenSize: 64, bidirectional: true, attention: 'bahdanau', score: 'additive', padTokenId: PAD, bosTokenId: BOS, eosTokenId: EOS },
+    {
+      architectures: ['AttentionSeq2Seq'],
+      srcVocabSize: VOCAB,
+      tgtVocabSize: VOCAB,
+      embeddingSize: 32,
+      hiddenSize: 64,
+      bidirectional: true,
+      attention: 'bahdanau',
+      score: 'additive',
+      padTokenId: PAD,
+      bosTokenId: BOS,
+      eosTokenId: EOS,
+    },
     { seed: 1 },
   );
   expect(model.attn.scoreName).toBe('additive');
@@ -39,7 +52,8 @@ it('AttentionSeq2Seq (Bahdanau, additive) reverses 10 tokens to ≥ 99% whole-se
   const test = reversalData(new Rng(99), 500, LEN);
   const acc = await reversalAccuracy(model, test.src, test.tgt, 4);
   console.log(
-    `[attention-seq2seq] reverse 10 tokens: beam (k = 4) whole-sequence accuracy ${(acc.sequence * 100).toFixed(2)}%, token ${(acc.token * 100).toFixed(2)}% on 500 held-out sequences after ${steps} steps (${elapsed(clock)})`,
+    `[attention-seq2seq] reverse 10 tokens: beam (k = 4) whole-sequence accuracy ${(acc.sequence * 100).toFixed(2)}%, ` +
+      `token ${(acc.token * 100).toFixed(2)}% on 500 held-out sequences after ${steps} steps (${elapsed(clock)})`,
   );
   expect(acc.sequence).toBeGreaterThanOrEqual(0.99);
   model.dispose();

@@ -1,6 +1,7 @@
 /** Shared pieces of the recurrent learning tests: the reversal task, a batch source for the Trainer, decoding accuracy, timing. */
 import { Adam, Rng, tensor, type Tensor } from '@heed/core';
-import { Trainer, beamSearch, greedy, padSequences, type BatchSource, type DataCursor, type HostBatch, type Model, type PositionedBatch, type RecurrentSeq2SeqBase, type FullSeq2SeqConfig } from '../src/index.js';
+import { Trainer, beamSearch, greedy, padSequences } from '../src/index.js';
+import type { BatchSource, DataCursor, HostBatch, Model, PositionedBatch, RecurrentSeq2SeqBase, FullSeq2SeqConfig } from '../src/index.js';
 
 /** Special ids of the reversal task's target vocabulary; symbols are 3 … 3 + SYMBOLS − 1. */
 export const PAD = 0;
@@ -51,7 +52,8 @@ type S2S = RecurrentSeq2SeqBase<FullSeq2SeqConfig>;
 export async function reversalAccuracy(model: S2S, src: number[][], tgt: number[][], beamSize = 0): Promise<{ sequence: number; token: number }> {
   const input = ids(src);
   const maxLength = tgt[0]!.length + 1;
-  const hyps = beamSize > 0 ? await beamSearch(model, { inputIds: input }, { beamSize, maxLength }) : await greedy(model, { inputIds: input }, { maxLength });
+  const source = { inputIds: input };
+  const hyps = beamSize > 0 ? await beamSearch(model, source, { beamSize, maxLength }) : await greedy(model, source, { maxLength });
   input.dispose();
   let seq = 0;
   let tok = 0;
@@ -71,7 +73,14 @@ export async function reversalAccuracy(model: S2S, src: number[][], tgt: number[
 export async function trainUntil<M extends Model>(
   model: M,
   data: UntilStopped,
-  options: { lr: number; every: number; maxSteps: number; metric: (m: M) => Promise<number>; target: (v: number) => boolean; log: (step: number, v: number) => void },
+  options: {
+    lr: number;
+    every: number;
+    maxSteps: number;
+    metric: (m: M) => Promise<number>;
+    target: (v: number) => boolean;
+    log: (step: number, v: number) => void;
+  },
 ): Promise<{ steps: number; metric: number }> {
   const optimizer = new Adam(options.lr);
   let last = NaN;

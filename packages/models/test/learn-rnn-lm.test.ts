@@ -32,7 +32,8 @@ it('RNNLM (character LSTM) overfits a paragraph to perplexity < 1.5', async () =
     attentionMask: { data: Uint8Array.from(padded.flatMap((r, i) => r.map((_, t) => (t < rows[i]!.length ? 1 : 0)))), shape: [rows.length, width] },
     labels: padSequences(rows, { padValue: -100 }),
   };
-  const model = createModel<RNNLM>(heed, { architectures: ['RNNLM'], vocabSize: 3 + chars.length, embeddingSize: 32, hiddenSize: 128, cell: 'lstm' }, { seed: 3 });
+  const config = { architectures: ['RNNLM'], vocabSize: 3 + chars.length, embeddingSize: 32, hiddenSize: 128, cell: 'lstm' as const };
+  const model = createModel<RNNLM>(heed, config, { seed: 3 });
   // Perplexity of the paragraph: exp of the mean loss over every real next-character position.
   const perplexity = async (m: RNNLM): Promise<number> => {
     const loss = heed.tidy(() => m.forward(batchToTensors(batch, heed.engine) as RNNLMBatch).loss!);
@@ -49,7 +50,8 @@ it('RNNLM (character LSTM) overfits a paragraph to perplexity < 1.5', async () =
     target: (p) => p < 1.3,
     log: (step, p) => console.log(`[rnn-lm] step ${step}: perplexity ${p.toFixed(3)} (${elapsed(clock)})`),
   });
-  console.log(`[rnn-lm] ${PARAGRAPH.length} characters, ${rows.length} sentences: perplexity ${ppl.toFixed(3)} after ${steps} steps (${elapsed(clock)})`);
+  const what = `${PARAGRAPH.length} characters, ${rows.length} sentences`;
+  console.log(`[rnn-lm] ${what}: perplexity ${ppl.toFixed(3)} after ${steps} steps (${elapsed(clock)})`);
   expect(ppl).toBeLessThan(1.5);
   model.dispose();
 }, 600_000);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Rng, type Heed } from '@heed/core';
 import { Seq2Seq, createModel } from '../src/index.js';
 import { testHeed } from './helpers.js';
-import { BOS, EOS, PAD, UntilStopped, VOCAB, elapsed, reversalAccuracy, reversalBatches, reversalData, startClock, trainUntil } from './learn-rnn-helpers.js';
+import { BOS, EOS, PAD, UntilStopped, VOCAB, elapsed, reversalAccuracy, reversalBatches, reversalData } from './learn-rnn-helpers.js';
+import { startClock, trainUntil } from './learn-rnn-helpers.js';
 
 // CPU only: hundreds of training steps are far too slow on the software WebGPU adapter.
 let heed: Heed;
@@ -20,7 +21,17 @@ const LEN = 6;
 it('Seq2Seq (bidirectional GRU, context on every decoder input) reverses 6 tokens to ≥ 95% token accuracy', async () => {
   const model = createModel<Seq2Seq>(
     heed,
-    { architectures: ['Seq2Seq'], srcVocabSize: VOCAB, tgtVocabSize: VOCAB, embeddingSize: 32, hiddenSize: 64, bidirectional: true, padTokenId: PAD, bosTokenId: BOS, eosTokenId: EOS },
+    {
+      architectures: ['Seq2Seq'],
+      srcVocabSize: VOCAB,
+      tgtVocabSize: VOCAB,
+      embeddingSize: 32,
+      hiddenSize: 64,
+      bidirectional: true,
+      padTokenId: PAD,
+      bosTokenId: BOS,
+      eosTokenId: EOS,
+    },
     { seed: 1 },
   );
   const dev = reversalData(new Rng(98), 200, LEN);
@@ -37,7 +48,8 @@ it('Seq2Seq (bidirectional GRU, context on every decoder input) reverses 6 token
   const test = reversalData(new Rng(99), 500, LEN);
   const acc = await reversalAccuracy(model, test.src, test.tgt);
   console.log(
-    `[seq2seq] reverse 6 tokens: greedy token accuracy ${(acc.token * 100).toFixed(2)}%, whole-sequence ${(acc.sequence * 100).toFixed(2)}% on 500 held-out sequences after ${steps} steps (${elapsed(clock)})`,
+    `[seq2seq] reverse 6 tokens: greedy token accuracy ${(acc.token * 100).toFixed(2)}%, whole-sequence ${(acc.sequence * 100).toFixed(2)}% ` +
+      `on 500 held-out sequences after ${steps} steps (${elapsed(clock)})`,
   );
   expect(acc.token).toBeGreaterThanOrEqual(0.95);
   model.dispose();

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, logSoftmax, tensor, variableGrads, type Heed, type Tensor } from '@heed/core';
-import { AttentionSeq2Seq, Seq2Seq, createModel, type AttentionSeq2SeqConfig, type RecurrentSeq2SeqBase, type FullSeq2SeqConfig } from '../src/index.js';
+import { AttentionSeq2Seq, Seq2Seq, createModel } from '../src/index.js';
+import type { AttentionSeq2SeqConfig, RecurrentSeq2SeqBase, FullSeq2SeqConfig, Seq2SeqBatch } from '../src/index.js';
 import { loadModel } from '../src/node.js';
 import { testHeed } from './helpers.js';
 
@@ -21,15 +22,18 @@ afterAll(() => heed.dispose());
 type AnyS2S = RecurrentSeq2SeqBase<FullSeq2SeqConfig>;
 const SRC_V = 13;
 const TGT_V = 11;
+const S2S = { architectures: ['Seq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V };
+const ATT = { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V };
+const LSTM2 = { numLayers: 2, cell: 'lstm', bidirectional: true } as const;
 
 /** Model variants under test: [name, config]. */
 const VARIANTS: [string, AttentionSeq2SeqConfig][] = [
-  ['Seq2Seq gru', { architectures: ['Seq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8 }],
-  ['Seq2Seq lstm, 2 layers, bidirectional, tied', { architectures: ['Seq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 8, hiddenSize: 8, numLayers: 2, cell: 'lstm', bidirectional: true, tieOutput: true, dropout: 0.2 }],
-  ['Bahdanau gru additive', { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8 }],
-  ['Bahdanau lstm, 2 layers, bidirectional', { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8, numLayers: 2, cell: 'lstm', bidirectional: true, attentionSize: 5, dropout: 0.1 }],
-  ['Luong gru general', { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8, attention: 'luong', score: 'general' }],
-  ['Luong lstm, 2 layers, additive', { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8, numLayers: 2, cell: 'lstm', attention: 'luong', bidirectional: true }],
+  ['Seq2Seq gru', { ...S2S, embeddingSize: 6, hiddenSize: 8 }],
+  ['Seq2Seq lstm, 2 layers, bidirectional, tied', { ...S2S, ...LSTM2, embeddingSize: 8, hiddenSize: 8, tieOutput: true, dropout: 0.2 }],
+  ['Bahdanau gru additive', { ...ATT, embeddingSize: 6, hiddenSize: 8 }],
+  ['Bahdanau lstm, 2 layers, bidirectional', { ...ATT, ...LSTM2, embeddingSize: 6, hiddenSize: 8, attentionSize: 5, dropout: 0.1 }],
+  ['Luong gru general', { ...ATT, embeddingSize: 6, hiddenSize: 8, attention: 'luong', score: 'general' }],
+  ['Luong lstm, 2 layers, bidirectional, additive', { ...ATT, ...LSTM2, embeddingSize: 6, hiddenSize: 8, attention: 'luong' }],
 ];
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
@@ -46,6 +50,9 @@ const TGT = [
   [5, 6, 3, 7, 2],
   [4, 8, 9, 2, 0],
 ];
+
+/** The test batch with labels. */
+const labelled = (): Seq2SeqBatch => ({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(TGT) });
 
 function build(config: AttentionSeq2SeqConfig, seed = 1): AnyS2S {
   return createModel<AnyS2S>(heed, config, { seed });
@@ -67,9 +74,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 describe.each(VARIANTS)('%s', (_name, config) => {
   it('a decoding session gives the teacher-forced log-probs step by step (≤ 1e-5), also after select', async () => {
     const model = build(config).eval();
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     const tgtIn = [[1, ...TGT[0]!.slice(0, -1)], [1, ...TGT[1]!.slice(0, -1)]];
-    const full = await values(heed.tidy(() => logSoftmax(model.forward({ inputIds: ids(SRC), attentionMask: bools(MASK), decoderInputIds: ids(tgtIn) }).logits)));
+    const batch = (): Seq2SeqBatch => ({ inputIds: ids(SRC), attentionMask: bools(MASK), decoderInputIds: ids(tgtIn) });
+    const full = await values(heed.tidy(() => logSoftmax(model.forward(batch()).logits)));
     const src = ids(SRC);
     const mask = bools(MASK);
     const session = model.startDecoding({ inputIds: src, attentionMask: mask });
@@ -89,7 +97,7 @@ describe.each(VARIANTS)('%s', (_name, config) => {
     session.dispose();
     session.dispose();
     expect(worst).toBeLessThanOrEqual(1e-5);
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     model.dispose();
   });
 
@@ -97,7 +105,10 @@ describe.each(VARIANTS)('%s', (_name, config) => {
     const model = build(config).eval();
     const short = await values(heed.tidy(() => model.forward({ inputIds: ids([[8, 9, 10]]), decoderInputIds: ids([[1, 4, 8]]) }).logits));
     const padded = await values(
-      heed.tidy(() => model.forward({ inputIds: ids([[8, 9, 10, 0, 0]]), attentionMask: bools([MASK[1]!]), decoderInputIds: ids([[1, 4, 8, 9, 2]]) }).logits),
+      heed.tidy(() => {
+        const batch = { inputIds: ids([[8, 9, 10, 0, 0]]), attentionMask: bools([MASK[1]!]), decoderInputIds: ids([[1, 4, 8, 9, 2]]) };
+        return model.forward(batch).logits;
+      }),
     );
     expect(maxAbsDiff(short, padded.subarray(0, 3 * TGT_V))).toBeLessThanOrEqual(1e-6);
     const [lossShort, lossPadded] = await Promise.all(
@@ -117,7 +128,7 @@ describe.each(VARIANTS)('%s', (_name, config) => {
     const loaded = await loadModel<AnyS2S>(heed, dir);
     expect(loaded.constructor).toBe(model.constructor);
     expect(loaded.config).toEqual(model.config);
-    const run = (m: AnyS2S): Promise<Float32Array> => values(heed.tidy(() => m.forward({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(TGT) }).logits));
+    const run = (m: AnyS2S): Promise<Float32Array> => values(heed.tidy(() => m.forward(labelled()).logits));
     expect(Array.from(await run(loaded))).toEqual(Array.from(await run(model)));
     model.dispose();
     loaded.dispose();
@@ -128,16 +139,16 @@ describe.each(VARIANTS)('%s', (_name, config) => {
     const opt = new Adam(0.03);
     const evalLoss = async (): Promise<number> => {
       model.eval();
-      const l = (await values(heed.tidy(() => model.forward({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(TGT) }).loss!)))[0]!;
+      const l = (await values(heed.tidy(() => model.forward(labelled()).loss!)))[0]!;
       model.train();
       return l;
     };
     const initial = await evalLoss();
     let before = 0;
     for (let step = 0; step < 15; step++) {
-      if (step === 2) before = heed.memory().tensors;
+      if (step === 2) before = heed.memory().numTensors;
       heed.tidy(() => {
-        const { value, grads } = variableGrads(() => model.forward({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(TGT) }).loss!, model.trainableParameters());
+        const { value, grads } = variableGrads(() => model.forward(labelled()).loss!, model.trainableParameters());
         if (step === 0) {
           const silent = [...grads].filter(([, g]) => g.dataSync().every((x) => x === 0)).map(([v]) => v.name);
           expect(silent).toEqual([]);
@@ -146,7 +157,7 @@ describe.each(VARIANTS)('%s', (_name, config) => {
         value.dispose();
       });
     }
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     const final = await evalLoss();
     expect(final).toBeLessThan(initial * 0.6);
     opt.dispose();
@@ -155,10 +166,10 @@ describe.each(VARIANTS)('%s', (_name, config) => {
 });
 
 describe('attention weights', () => {
-  it.each(['bahdanau', 'luong'] as const)('%s: [b, T, S] distributions over the real source tokens, the same from attentionFor', async (attention) => {
-    const model = build({ architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V, embeddingSize: 6, hiddenSize: 8, attention }).eval();
+  it.each(['bahdanau', 'luong'] as const)('%s: [b, T, S] distributions over the real source tokens, also from attentionFor', async (attention) => {
+    const model = build({ ...ATT, embeddingSize: 6, hiddenSize: 8, attention }).eval();
     expect(model).toBeInstanceOf(AttentionSeq2Seq);
-    const w = heed.tidy(() => model.forward({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(TGT) }, { outputAttentions: true }).attentions!);
+    const w = heed.tidy(() => model.forward(labelled(), { outputAttentions: true }).attentions!);
     expect(w.shape).toEqual([2, 5, 5]);
     const a = await values(w);
     for (let r = 0; r < 2; r++) {

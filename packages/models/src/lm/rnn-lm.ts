@@ -5,7 +5,7 @@
  * shifts them (position t predicts label t+1); labels of -100, and positions whose
  * `attentionMask` is false, are left out of the mean.
  */
-import { ShapeError, add, full, logSoftmax, matmul, noGrad, slice, where, type Heed, type Tensor, type Variable } from '@heed/core';
+import { ArgumentError, ShapeError, add, logSoftmax, matmul, noGrad, slice, where, type Heed, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { ConfigError } from '../errors.js';
@@ -147,7 +147,9 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     const logits = this.project(output);
     if (!batch.labels) return { logits };
     const labels = this.checked('labels', batch.labels, b);
-    if (labels.shape[1] !== T) throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] must have the shape of inputIds [${b},${T}]`);
+    if (labels.shape[1] !== T) {
+      throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] must have the shape of inputIds [${b},${T}]`);
+    }
     if (T < 2) return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, 0, -1]), slice(labels, [0, 0], [b, 0])) };
     let next = slice(labels, [0, 1], [b, T - 1]);
     if (mask) next = where(slice(mask, [0, 1], [b, T - 1]), next, IGNORE_INDEX);
@@ -171,7 +173,9 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
           const mask = checkMask(this.modelType, 'attentionMask', prompt.attentionMask, ids);
           const P = ids.shape[1]!;
           if (P === 0) throw new ShapeError(`${this.modelType}: a prompt needs at least one token per row, got inputIds [${ids.shape.join(',')}]`);
-          if (!ids.engine.backend.readSync) throw new ShapeError(`${this.modelType}: prompts need a backend that reads synchronously; pass { rows } and step through the prompt`);
+          if (!ids.engine.backend.readSync) {
+            throw new ArgumentError(`${this.modelType}: a prompt tensor needs a backend that reads synchronously; open with { rows } instead`);
+          }
           const data = ids.dataSync();
           startTokens = Int32Array.from({ length: rows }, (_, r) => data[r * P + P - 1]!);
           if (P > 1) {
@@ -187,7 +191,8 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     );
     return new RecurrentDecoderSession(this.engine, this.config.vocabSize, this.modelType, initial, rows, (tokens, s) =>
       noGrad(() => {
-        const r = stepRecurrent(this.rnn, prepareSteps(this.rnn), this.drop.forward(this.embed.forward(tokens)), { h: s.h!, ...(s.c && { c: s.c }) }, this.between);
+        const x = this.drop.forward(this.embed.forward(tokens));
+        const r = stepRecurrent(this.rnn, prepareSteps(this.rnn), x, { h: s.h!, ...(s.c && { c: s.c }) }, this.between);
         return { logProbs: logSoftmax(this.project(r.output)), state: { h: r.state.h, ...(r.state.c && { c: r.state.c }) } };
       }),
       startTokens,

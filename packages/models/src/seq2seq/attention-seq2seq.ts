@@ -59,7 +59,13 @@ export class AttentionSeq2Seq extends RecurrentSeq2SeqBase<FullAttentionSeq2SeqC
   }
 
   /** One Bahdanau step: attend with the previous top state, then step the decoder on [emb; context]. */
-  private bahdanauStep(steps: StepFn[], emb: Tensor, state: RNNState, memory: Tensor, mask: Tensor | undefined): { output: Tensor; state: RNNState; weights: Tensor } {
+  private bahdanauStep(
+    steps: StepFn[],
+    emb: Tensor,
+    state: RNNState,
+    memory: Tensor,
+    mask: Tensor | undefined,
+  ): { output: Tensor; state: RNNState; weights: Tensor } {
     const { context, weights } = this.attn.forward(topHidden(state), memory, memory, mask && { keyMask: mask });
     const r = stepRecurrent(this.decoder, steps, concat([emb, context], -1), state, this.between);
     return { ...r, weights };

@@ -52,7 +52,10 @@ export interface Decoded {
 }
 
 /** Base of the recurrent encoder–decoders; see the file comment. */
-export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends Model<C, Seq2SeqBatch, Seq2SeqOutput> implements Generative<Seq2SeqSource> {
+export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
+  extends Model<C, Seq2SeqBatch, Seq2SeqOutput>
+  implements Generative<Seq2SeqSource>
+{
   readonly encoder: RecurrentEncoder;
   readonly tgtEmbed: Embedding;
   readonly decoder: LSTM | GRU;
@@ -176,7 +179,8 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends 
   attentionFor(source: Seq2SeqSource, outputIds: Tensor): Tensor | undefined {
     return noGrad(() =>
       this.engine.tidy(() => {
-        const out = this.forward({ ...source, decoderInputIds: shiftRight(checkIds(this.modelType, 'outputIds', outputIds), this.bosTokenId, this.padTokenId) }, { outputAttentions: true });
+        const decoderInputIds = shiftRight(checkIds(this.modelType, 'outputIds', outputIds), this.bosTokenId, this.padTokenId);
+        const out = this.forward({ ...source, decoderInputIds }, { outputAttentions: true });
         return out.attentions;
       }),
     );

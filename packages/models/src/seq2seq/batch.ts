@@ -43,7 +43,8 @@ export function checkIdRange(model: string, name: string, t: Tensor, vocabSize: 
     const v = data[i]!;
     if ((v < 0 || v >= vocabSize) && !(allowIgnore && v === IGNORE_INDEX)) {
       throw new ArgumentError(
-        `${model}: ${name}[${Math.floor(i / cols)}][${i % cols}] = ${v} is outside [0, ${vocabSize}) (${vocabField})${allowIgnore ? ' and is not -100' : ''}`,
+        `${model}: ${name}[${Math.floor(i / cols)}][${i % cols}] = ${v} is outside [0, ${vocabSize}) (${vocabField})` +
+          (allowIgnore ? ' and is not -100' : ''),
       );
     }
   }

@@ -43,6 +43,8 @@ export function stringField<S extends string>(type: string, config: ModelConfig,
 /** A token id field: an integer in [0, vocabSize). */
 export function tokenField(type: string, config: ModelConfig, field: string, fallback: number, vocabSize: number, vocabField: string): number {
   const v = config[field] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) bad(type, field, `a token id in [0, ${vocabSize}) ("${vocabField}")`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) {
+    bad(type, field, `a token id in [0, ${vocabSize}) ("${vocabField}")`, v);
+  }
   return v;
 }

@@ -61,7 +61,9 @@ export interface AttentionSettings {
 export type AttentionSeq2SeqConfig = Seq2SeqConfig & Partial<AttentionSettings>;
 
 /** A validated `AttentionSeq2SeqConfig` (`maxSourceLength` stays optional). */
-export type FullAttentionSeq2SeqConfig = FullSeq2SeqConfig & Omit<AttentionSettings, 'maxSourceLength'> & Pick<Partial<AttentionSettings>, 'maxSourceLength'>;
+export type FullAttentionSeq2SeqConfig = FullSeq2SeqConfig &
+  Omit<AttentionSettings, 'maxSourceLength'> &
+  Pick<Partial<AttentionSettings>, 'maxSourceLength'>;
 
 /** Validates a `Seq2SeqConfig` (ConfigError naming the field) and fills in its defaults. */
 export function seq2seqConfig(type: string, config: ModelConfig): FullSeq2SeqConfig {

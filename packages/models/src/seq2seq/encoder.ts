@@ -45,7 +45,8 @@ export class RecurrentEncoder extends Module {
     super(options);
     const c = this.childOptions;
     const { vocabSize, embeddingSize, hiddenSize: H } = sizes;
-    this.embed = this.child('embed', new Embedding(vocabSize, embeddingSize, { ...c, std: 1 / Math.sqrt(embeddingSize), paddingIdx: sizes.padTokenId }));
+    const std = 1 / Math.sqrt(embeddingSize);
+    this.embed = this.child('embed', new Embedding(vocabSize, embeddingSize, { ...c, std, paddingIdx: sizes.padTokenId }));
     this.rnn = this.child('rnn', createRecurrent(sizes.cell, embeddingSize, H, sizes.numLayers, sizes.bidirectional, c));
     this.bridgeH = sizes.bidirectional ? this.child('bridgeH', new Linear(2 * H, H, c)) : undefined;
     this.bridgeC = sizes.bidirectional && sizes.cell === 'lstm' ? this.child('bridgeC', new Linear(2 * H, H, c)) : undefined;
@@ -63,7 +64,8 @@ export class RecurrentEncoder extends Module {
     const between = (y: Tensor): Tensor => this.drop.forward(y);
     const { output, state } = runRecurrent(this.rnn, prepareSteps(this.rnn), x, { ...(mask && { mask }), between });
     if (!this.bridgeH) return { outputs: output, state };
-    return { outputs: output, state: { h: tanh(this.bridgeH.forward(this.pairDirections(state.h))), ...(state.c && { c: this.bridgeC!.forward(this.pairDirections(state.c)) }) } };
+    const h = tanh(this.bridgeH.forward(this.pairDirections(state.h)));
+    return { outputs: output, state: { h, ...(state.c && { c: this.bridgeC!.forward(this.pairDirections(state.c)) }) } };
   }
 
   /** [layers·2, batch, H] → [layers, batch, 2H]: each layer's forward and backward states side by side. */

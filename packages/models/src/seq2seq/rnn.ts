@@ -22,7 +22,14 @@ export interface RNNState {
 }
 
 /** A multi-layer recurrent parameter set (no dropout of its own: the models apply theirs). */
-export function createRecurrent(cell: CellType, input: number, hidden: number, layers: number, bidirectional: boolean, options: ModuleOptions): LSTM | GRU {
+export function createRecurrent(
+  cell: CellType,
+  input: number,
+  hidden: number,
+  layers: number,
+  bidirectional: boolean,
+  options: ModuleOptions,
+): LSTM | GRU {
   const o = { ...options, numLayers: layers, bidirectional, batchFirst: true };
   return cell === 'lstm' ? new LSTM(input, hidden, o) : new GRU(input, hidden, o);
 }
@@ -38,7 +45,8 @@ export function prepareSteps(rnn: LSTM | GRU): StepFn[] {
     for (let d = 0; d < rnn.numDirections; d++) {
       const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
       const p = (n: string): Tensor | undefined => params.get(`${n}${sfx}`);
-      steps.push(prepareStep(rnn.kind, { weightIh: p('weight_ih')!, weightHh: p('weight_hh')!, biasIh: p('bias_ih'), biasHh: p('bias_hh') }, rnn.hiddenSize, {}, rnn.engine));
+      const weights = { weightIh: p('weight_ih')!, weightHh: p('weight_hh')!, biasIh: p('bias_ih'), biasHh: p('bias_hh') };
+      steps.push(prepareStep(rnn.kind, weights, rnn.hiddenSize, {}, rnn.engine));
     }
   }
   return steps;
@@ -112,7 +120,13 @@ export function runRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, option
  * One step of a unidirectional stack: x [batch, input] and the state → the top layer's
  * output [batch, hidden] and the new state. Same math as `runRecurrent` on one step.
  */
-export function stepRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, state: RNNState, between?: (x: Tensor) => Tensor): { output: Tensor; state: RNNState } {
+export function stepRecurrent(
+  rnn: LSTM | GRU,
+  steps: StepFn[],
+  x: Tensor,
+  state: RNNState,
+  between?: (x: Tensor) => Tensor,
+): { output: Tensor; state: RNNState } {
   const lstm = rnn.kind === 'lstm';
   const L = rnn.numLayers;
   const layers = (s: Tensor): Tensor[] => (L === 1 ? [reshape(s, s.shape.slice(1))] : unstack(s, 0));

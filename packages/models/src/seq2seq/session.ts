@@ -67,7 +67,9 @@ export class RecurrentDecoderSession implements DecoderSession {
     this.assertLive('select');
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i]!;
-      if (!(Number.isInteger(r) && r >= 0 && r < this.n)) throw new ArgumentError(`${this.model} session: select index ${r} at ${i} is outside [0, ${this.n})`);
+      if (!(Number.isInteger(r) && r >= 0 && r < this.n)) {
+        throw new ArgumentError(`${this.model} session: select index ${r} at ${i} is outside [0, ${this.n})`);
+      }
     }
     const next = this.engine.tidy(() => {
       const idx = tensor(indices, [indices.length], 'int32', { engine: this.engine });
