@@ -17,7 +17,7 @@ import {
   type UnaryOp,
 } from '@heed/core';
 import { GemmEngine, type Sgemm } from './gemm/index.js';
-import { loadNativeGemm } from './native/index.js';
+import { loadNativeGemm, type NativeGemm } from './native/index.js';
 import * as ew from './kernels/elementwise.js';
 import * as fused from './kernels/fused.js';
 import * as fast from './kernels/fused-wasm.js';
@@ -219,6 +219,12 @@ export class CpuBackend implements Backend {
     return this.out(per, [logits.shape[0]!], 'float32');
   }
 
+  crossEntropyBackward(logits: TensorInfo, labels: TensorInfo, dy: TensorInfo, args: CrossEntropyArgs): TensorInfo {
+    const labelIds = this.get(labels.dataId) as Int32Array;
+    const g = fast.crossEntropyBackward(this.gemm, this.f32(logits), labelIds, this.f32(dy), logits.shape[1]!, args.ignoreIndex, args.labelSmoothing);
+    return this.out(g, [...logits.shape], 'float32');
+  }
+
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
     if (args.inPlace) {
       fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args, [this.f32(param), this.f32(m), this.f32(v)]);
@@ -256,6 +262,12 @@ export class CpuBackend implements Backend {
   }
 
   geluBackward(x: TensorInfo, dy: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo {
+    const native = (this.mm as Partial<NativeGemm>).geluBackward;
+    if (native) {
+      const out = new Float32Array(this.f32(x).length);
+      native(this.f32(x), this.f32(dy), out, approximate);
+      return this.out(out, x.shape, 'float32');
+    }
     return this.out(geluBackward(this.f32(x), this.f32(dy), approximate), x.shape, 'float32');
   }
 

@@ -9,6 +9,8 @@
 // exports.lstmBackward(T, B, I, H, x, w, r, h0, c0, y, gates, cs, dy, dhLast, dcLast,
 //                      dx, dh0, dc0, dw, dr, dbias[, kernel[, threads]])
 //   Whole-sequence LSTM (rnn.h); every array a Float32Array of at least its size.
+// exports.softmaxRows(x, rows, cols, scale)   in place: softmax(scale·x) per row (rows.h)
+// exports.geluBackward(x, dy, out, tanhForm)  out = dy · GELU'(x)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
@@ -22,6 +24,7 @@
 
 #include "gemm.h"
 #include "rnn.h"
+#include "rows.h"
 
 namespace {
 
@@ -248,6 +251,42 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 4) return throw_failure(env, {false, "softmaxRows: expected 4 arguments"});
+  Failure f;
+  int64_t rows, cols;
+  double scale;
+  if (!get_count(env, argv[1], "rows", &rows, &f) || !get_count(env, argv[2], "cols", &cols, &f)) return throw_failure(env, f);
+  if (napi_get_value_double(env, argv[3], &scale) != napi_ok) return throw_failure(env, {false, "softmaxRows: scale must be a number"});
+  const char* names[1] = {"x"};
+  const double sizes[1] = {static_cast<double>(rows) * cols};
+  float* p[1];
+  if (!get_arrays(env, argv, "softmaxRows", names, sizes, p, 1, &f)) return throw_failure(env, f);
+  heed::softmax_rows(p[0], rows, cols, static_cast<float>(scale));
+  return nullptr;
+}
+
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 4) return throw_failure(env, {false, "geluBackward: expected 4 arguments"});
+  Failure f;
+  float* p[3];
+  int64_t len = 0;
+  if (!get_f32(env, argv[0], "x", &p[0], &len, &f)) return throw_failure(env, f);
+  const char* names[3] = {"x", "dy", "out"};
+  const double sizes[3] = {static_cast<double>(len), static_cast<double>(len), static_cast<double>(len)};
+  if (!get_arrays(env, argv, "geluBackward", names, sizes, p, 3, &f)) return throw_failure(env, f);
+  bool tanh_form = false;
+  get_bool(env, argv[3], &tanh_form);
+  heed::gelu_backward(p[0], p[1], p[2], len, tanh_form);
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -279,6 +318,8 @@ NAPI_MODULE_INIT() {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -1,5 +1,6 @@
 import type { Shape } from '@heed/core';
 import type { Sgemm } from '../gemm/index.js';
+import type { NativeGemm } from '../native/index.js';
 import { broadcastStrides } from './broadcast.js';
 
 /** Inputs of the fused attention kernel, as host arrays. */
@@ -33,6 +34,28 @@ export function attentionProbs(gemm: Sgemm, p: AttentionData): Float32Array {
   const ms = p.mask ? broadcastStrides(p.mask.shape, full) : undefined;
   const mask = p.mask?.values;
   const offset = tk - tq;
+  const native = (gemm as Partial<NativeGemm>).softmaxRows;
+  if (native && p.scale > 0) {
+    // Masked entries become −∞ here; the SIMD kernel scales, exponentiates and normalises.
+    if (mask || p.causal) {
+      for (let bi = 0; bi < b; bi++) {
+        for (let hi = 0; hi < h; hi++) {
+          const base = (bi * h + hi) * tq * tk;
+          for (let i = 0; i < tq; i++) {
+            const row = base + i * tk;
+            const limit = p.causal ? Math.max(0, Math.min(tk, i + offset + 1)) : tk;
+            scores.fill(-Infinity, row + limit, row + tk);
+            if (!mask) continue;
+            const mrow = bi * ms![0]! + hi * ms![1]! + i * ms![2]!;
+            const step = ms![3]!;
+            for (let j = 0; j < limit; j++) if (mask[mrow + j * step] === 0) scores[row + j] = -Infinity;
+          }
+        }
+      }
+    }
+    native(scores, bh * tq, tk, p.scale);
+    return scores;
+  }
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
       const base = (bi * h + hi) * tq * tk;

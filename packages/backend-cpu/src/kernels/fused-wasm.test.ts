@@ -76,6 +76,27 @@ describe('fused kernels on wasm', () => {
     expect(js.crossEntropy(logits, labels.map((v) => (v === -100 ? 7 : v)), cols, -1)[2]).toBe(0);
   });
 
+  it('crossEntropyBackward: wasm softmax rows and the JS pass agree; ignored rows and dy = 0 give zeros', () => {
+    const cols = 257, rows = 12;
+    const logits = fill(rows * cols, 6, 23);
+    logits[3] = 900;
+    const labels = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 1 ? -100 : (r * 29) % cols));
+    const dy = Float32Array.from({ length: rows }, (_, r) => (r === 6 ? 0 : 0.25 + r / 10));
+    for (const eps of [0, 0.2]) {
+      const got = fast.crossEntropyBackward(wasm, logits, labels, dy, cols, -100, eps);
+      const want = js.crossEntropyBackward(logits, labels, dy, cols, -100, eps);
+      expect(maxDiff(got, want)).toBeLessThan(1e-6);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += want[r * cols + j]!;
+        expect(Math.abs(s)).toBeLessThan(1e-5); // each row of p − target sums to 0
+        if (r % 4 === 1 || r === 6) expect(want.subarray(r * cols, (r + 1) * cols).every((v) => v === 0)).toBe(true);
+      }
+    }
+    labels[0] = cols;
+    expect(() => fast.crossEntropyBackward(wasm, logits, labels, dy, cols)).toThrow(ArgumentError);
+  });
+
   it('exp / sigmoid / tanh call-out for the elementwise float32 loops', () => {
     const x = fill(5000, 10, 31);
     expect(maxDiff(fast.unaryF32Wasm(wasm, 'sigmoid', x)!, Float32Array.from(x, (v) => 1 / (1 + Math.exp(-v))))).toBeLessThan(1e-6);

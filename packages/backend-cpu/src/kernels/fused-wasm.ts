@@ -32,7 +32,14 @@ export function gelu(engine: GemmEngine, x: Float32Array, approximate: 'none' | 
  * −(1 − ε)·ls[y] − ε·mean(ls) (ls = log-softmax of the row), 0 where the label is
  * `ignoreIndex`; other labels outside [0, cols) throw `ArgumentError`.
  */
-export function crossEntropy(engine: GemmEngine, logits: Float32Array, labels: Int32Array, cols: number, ignoreIndex = -100, labelSmoothing = 0): Float32Array {
+export function crossEntropy(
+  engine: GemmEngine,
+  logits: Float32Array,
+  labels: Int32Array,
+  cols: number,
+  ignoreIndex = -100,
+  labelSmoothing = 0,
+): Float32Array {
   const rows = labels.length;
   if (!engine.hasWasm || rows * cols !== logits.length) return js.crossEntropy(logits, labels, cols, ignoreIndex, labelSmoothing);
   for (let r = 0; r < rows; r++) js.checkedLabel(labels, r, cols, ignoreIndex);
@@ -51,6 +58,32 @@ export function crossEntropy(engine: GemmEngine, logits: Float32Array, labels: I
     out[r] = (1 - labelSmoothing) * nll - labelSmoothing * (s / cols);
   }
   return out;
+}
+
+/**
+ * The gradient of the per-row cross-entropy with respect to the logits (see `js.crossEntropyBackward`),
+ * from the SIMD softmax row kernel, scaled in place per row.
+ */
+export function crossEntropyBackward(
+  engine: GemmEngine,
+  logits: Float32Array,
+  labels: Int32Array,
+  dy: Float32Array,
+  cols: number,
+  ignoreIndex = -100,
+  labelSmoothing = 0,
+): Float32Array {
+  const rows = labels.length;
+  if (!engine.hasWasm || rows * cols !== logits.length) return js.crossEntropyBackward(logits, labels, dy, cols, ignoreIndex, labelSmoothing);
+  for (let r = 0; r < rows; r++) js.checkedLabel(labels, r, cols, ignoreIndex);
+  const p = engine.rowKernel(RowOp.SOFTMAX, logits, cols)!;
+  for (let r = 0; r < rows; r++) {
+    const d = dy[r]!;
+    const off = r * cols;
+    if (labels[r] === ignoreIndex || d === 0) p.fill(0, off, off + cols);
+    else js.scaleRow(p, off, cols, d, d, labels[r]!, labelSmoothing);
+  }
+  return p;
 }
 
 const UNARY = { exp: RowOp.EXP, sigmoid: RowOp.SIGMOID, tanh: RowOp.TANH } as const;

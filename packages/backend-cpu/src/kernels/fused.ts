@@ -88,6 +88,46 @@ export function crossEntropy(logits: Float32Array, labels: Int32Array, cols: num
   return out;
 }
 
+/**
+ * The gradient of the per-row cross-entropy with respect to the logits, given the per-row
+ * gradient `dy`: dy·(softmax(x) − ((1 − ε)·onehot(y) + ε/cols)), zeros where the label is
+ * `ignoreIndex`. One pass per row (max, then exp written in place, then scaling).
+ */
+export function crossEntropyBackward(
+  logits: Float32Array,
+  labels: Int32Array,
+  dy: Float32Array,
+  cols: number,
+  ignoreIndex = -100,
+  labelSmoothing = 0,
+): Float32Array {
+  const rows = labels.length;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const label = checkedLabel(labels, r, cols, ignoreIndex);
+    const d = dy[r]!;
+    if (label < 0 || d === 0) continue;
+    const off = r * cols;
+    let m = -Infinity;
+    for (let j = off; j < off + cols; j++) if (logits[j]! > m) m = logits[j]!;
+    let s = 0;
+    for (let j = off; j < off + cols; j++) {
+      const e = Math.exp(logits[j]! - m);
+      out[j] = e;
+      s += e;
+    }
+    scaleRow(out, off, cols, d / s, d, label, labelSmoothing);
+  }
+  return out;
+}
+
+/** Turns row `off` of `p` (softmax values times `inv`/`d`) into d·(p − target) in place. */
+export function scaleRow(p: Float32Array, off: number, cols: number, inv: number, d: number, label: number, labelSmoothing: number): void {
+  const base = (d * labelSmoothing) / cols;
+  for (let j = off; j < off + cols; j++) p[j] = p[j]! * inv - base;
+  p[off + label]! -= d * (1 - labelSmoothing);
+}
+
 /** Row `r`'s label, or -1 when it is the ignore index; throws for any other label outside [0, cols). */
 export function checkedLabel(labels: Int32Array, r: number, cols: number, ignoreIndex: number): number {
   const label = labels[r]!;

@@ -85,6 +85,10 @@ export interface NativeGemm {
   readonly lstmForward?: (args: LstmForwardArgs) => void;
   /** Backpropagation through time for {@link NativeGemm.lstmForward}; undefined in an older addon build. */
   readonly lstmBackward?: (args: LstmBackwardArgs) => void;
+  /** In place, per row of `cols`: softmax(scale·x) for scale > 0; −∞ entries give 0, an all −∞ row zeros. */
+  readonly softmaxRows?: (x: Float32Array, rows: number, cols: number, scale: number) => void;
+  /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
+  readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
   ready(): Promise<void>;
   /** C[b] = op(A[b]) · op(B[b]), see {@link SgemmArgs}. Synchronous; throws RangeError/TypeError on bad arguments. */
@@ -103,6 +107,8 @@ interface Addon {
     kernel?: string, threads?: number,
   ): void;
   lstmForward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
+  softmaxRows?(x: Float32Array, rows: number, cols: number, scale: number): void;
+  geluBackward?(x: Float32Array, dy: Float32Array, out: Float32Array, tanhForm: boolean): void;
   lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
   hardwareThreads(): number;
@@ -176,10 +182,16 @@ class NativeGemmImpl implements NativeGemm {
 
   readonly lstmForward?: (args: LstmForwardArgs) => void;
   readonly lstmBackward?: (args: LstmBackwardArgs) => void;
+  readonly softmaxRows?: (x: Float32Array, rows: number, cols: number, scale: number) => void;
+  readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
 
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
     live++;
+    const softmax = lib.softmaxRows;
+    const geluBack = lib.geluBackward;
+    if (softmax) this.softmaxRows = (x, rows, cols, scale) => softmax.call(lib, x, rows, cols, scale);
+    if (geluBack) this.geluBackward = (x, dy, out, approximate) => geluBack.call(lib, x, dy, out, approximate === 'tanh');
     const fwd = lib.lstmForward;
     const bwd = lib.lstmBackward;
     if (fwd && bwd) {

@@ -1,0 +1,102 @@
+// Row and elementwise kernels on the vector math of vmath.h (one target_clones build per
+// ISA): the attention softmax and the GELU gradient, the two transcendental-heavy passes
+// left outside the GEMMs in Transformer training.
+#include "rows.h"
+
+#include "vmath.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define HEED_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HEED_CLONES
+#endif
+
+namespace heed {
+namespace {
+
+using vmath::vf;
+using vmath::W;
+
+inline vf ld(const float* p, int64_t n, float fill) {
+  if (n == W) return vmath::load(p);
+  float tmp[W];
+  for (int64_t i = 0; i < W; ++i) tmp[i] = i < n ? p[i] : fill;
+  return vmath::load(tmp);
+}
+
+inline void st(float* p, vf v, int64_t n) {
+  if (n == W) vmath::store(p, v);
+  else vmath::store_n(p, v, n);
+}
+
+inline float hmax(vf v) {
+  float m = v[0];
+  for (int i = 1; i < W; ++i) m = v[i] > m ? v[i] : m;
+  return m;
+}
+
+inline float hsum(vf v) {
+  float s = 0;
+  for (int i = 0; i < W; ++i) s += v[i];
+  return s;
+}
+
+}  // namespace
+
+HEED_CLONES void softmax_rows(float* x, int64_t rows, int64_t cols, float scale) {
+  const float ninf = -__builtin_inff();
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * cols;
+    vf mv = vmath::splat(ninf);
+    for (int64_t j = 0; j < cols; j += W) {
+      const vf v = ld(row + j, cols - j < W ? cols - j : W, ninf);
+      mv = vmath::select(v > mv, v, mv);
+    }
+    const float m = hmax(mv);
+    if (m == ninf) {  // fully masked row: zeros
+      for (int64_t j = 0; j < cols; ++j) row[j] = 0.0f;
+      continue;
+    }
+    const vf ms = vmath::splat(m * scale);
+    vf sv = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      const vf v = ld(row + j, n, ninf);
+      // exp(scale·(x − max)); masked entries (−inf) give exactly 0
+      const vf e = vmath::select(v == ninf, vmath::splat(0.0f), vmath::exp(v * scale - ms));
+      sv += e;  // lanes past the row were loaded as −inf: e = 0 there
+      st(row + j, e, n);
+    }
+    const vf inv = vmath::splat(1.0f / hsum(sv));
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      st(row + j, ld(row + j, n, 0.0f) * inv, n);
+    }
+  }
+}
+
+HEED_CLONES void gelu_backward(const float* x, const float* dy, float* out, int64_t n, bool tanh_form) {
+  const float inv_sqrt_2pi = 0.3989422804014327f;
+  const float k = 0.7978845608028654f;  // √(2/π)
+  for (int64_t i = 0; i < n; i += W) {
+    const int64_t m = n - i < W ? n - i : W;
+    const vf v = ld(x + i, m, 0.0f);
+    vf d;
+    if (tanh_form) {
+      const vf v2 = v * v;
+      const vf t = vmath::tanh(k * (v + 0.044715f * v * v2));
+      d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * (k * (1.0f + 3.0f * 0.044715f * v2));
+    } else {
+      // Φ(v) from Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), sharing exp(−v²/2) with φ(v)
+      const vf z = vmath::select(v < 0.0f, -v, v) * 0.7071067811865476f;
+      const vf e = vmath::exp(-0.5f * v * v);
+      const vf t = 1.0f / (1.0f + 0.3275911f * z);
+      const vf tail = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) * e;
+      const vf cdf = vmath::select(v >= 0.0f, 1.0f - 0.5f * tail, 0.5f * tail);
+      d = cdf + v * e * inv_sqrt_2pi;
+    }
+    st(out + i, ld(dy + i, m, 0.0f) * d, m);
+  }
+}
+
+}  // namespace heed

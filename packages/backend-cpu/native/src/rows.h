@@ -1,0 +1,14 @@
+// Row / elementwise kernels (rows.cc).
+#ifndef HEED_ROWS_H
+#define HEED_ROWS_H
+#include <stdint.h>
+
+namespace heed {
+
+/** In place, each row of `cols`: softmax(scale·x); −inf entries give 0, an all −inf row gives zeros. */
+void softmax_rows(float* x, int64_t rows, int64_t cols, float scale);
+/** out = dy · GELU'(x) over n elements (tanh approximation when tanh_form). */
+void gelu_backward(const float* x, const float* dy, float* out, int64_t n, bool tanh_form);
+
+}  // namespace heed
+#endif
