@@ -11,8 +11,11 @@
  * vocabulary trained on the training text (see --vocab-size), written into DIR once and
  * reused on --resume. Checkpoints go to DIR/checkpoints every --checkpoint-every steps;
  * when --minutes runs out the script stops after the next checkpoint, so
- * `--resume` continues exactly there. The final model is DIR/model (config.json,
- * model.safetensors, tokenizer.json, vocab.txt), readable by `transformers`.
+ * `--resume` continues exactly there (the same losses as an uninterrupted run; pass the same
+ * options again). The final model is DIR/model (config.json, model.safetensors,
+ * tokenizer.json, vocab.txt), readable by `transformers`; DIR/report.json has the held-out
+ * accuracies and the time summed over sessions. Attention-probability dropout defaults to 0
+ * here (--attention-dropout) so that attention runs as the backend's fused kernel.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
     'eval-every': { type: 'string', default: '250' },
     'checkpoint-every': { type: 'string', default: '100' },
     'fra-eng': { type: 'string', default: '60000' },
+    'attention-dropout': { type: 'string', default: '0' },
   },
 });
 if (!args.out) throw new Error('pretrain-bert: --out DIR is required');
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
   const hidden = num('hidden');
   const model = createModel<BertForPreTraining>(heed, {
     architectures: ['BertForPreTraining'], vocab_size: vocabSize, hidden_size: hidden, num_hidden_layers: num('layers'), num_attention_heads: num('heads'),
-    intermediate_size: 4 * hidden, max_position_embeddings: 512, pad_token_id: ids.pad,
+    intermediate_size: 4 * hidden, max_position_embeddings: 512, pad_token_id: ids.pad, attention_probs_dropout_prob: num('attention-dropout'),
   }, { seed: SEED });
   const maxSteps = num('max-steps');
   const budget = num('minutes') * 60;
@@ -267,10 +271,17 @@ async function main(): Promise<void> {
   model.eval();
   const acc = accuracies(heed, model, evalBatches);
   const params = model.parameterCount();
-  const report = { step: trainer.steps, finished, seconds: (performance.now() - t0) / 1000, parameters: params, heldOutMlmAccuracy: acc.mlm, heldOutNspAccuracy: acc.nsp, vocabSize };
+  // Time adds up over resumed sessions: the previous sessions' seconds are in report.json.
+  const reportPath = join(OUT, 'report.json');
+  const previous = args.resume && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as { sessions?: { step: number; seconds: number }[] }).sessions ?? [] : [];
+  const sessions = [...previous, { step: trainer.steps, seconds: (performance.now() - t0) / 1000 }];
+  const report = {
+    step: trainer.steps, finished, seconds: sessions.reduce((t, x) => t + x.seconds, 0), sessions, parameters: params,
+    heldOutMlmAccuracy: acc.mlm, heldOutNspAccuracy: acc.nsp, vocabSize, heldOutMaskedTokens: evalBatches.reduce((n, b) => n + b.maskedPositions!.data.length, 0), heldOutPairs: heldOut.length,
+  };
   console.log(JSON.stringify(report));
   await saveBertDirectory(model, join(OUT, 'model'), tokenizer);
-  writeFileSync(join(OUT, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   model.dispose();
   heed.dispose();
 }

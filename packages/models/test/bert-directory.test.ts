@@ -1,5 +1,5 @@
 /** BERT model directories in Hugging Face's form: saved with HF's keys, loaded across architectures, bad ones refused. */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,9 @@ describe('BERT directories', () => {
     expect((err2 as Error).message).toMatch(/bert\.encoder\.layer\.1\.output\.dense\.weight expects \[64,128\], got \[64,64\]/);
     expect(heed.memory().numTensors).toBe(before + 1);
     wrong.dispose();
+    await rm(join(dir, 'model.safetensors'));
+    await writeFile(join(dir, 'pytorch_model.bin'), '');
+    await expect(loadBertDirectory(heed, dir)).rejects.toThrow(/no model\.safetensors \(found pytorch_model\.bin; Heed reads one unsharded safetensors file\)/);
     model.dispose();
   });
 

@@ -78,6 +78,10 @@ export async function loadBertDirectory<M extends BertPreTrainedModel = BertPreT
     delete merged.label2id;
   }
   const config = bertConfig(architecture, merged);
+  if (!existsSync(join(dir, WEIGHTS_FILE))) {
+    const other = ['model.safetensors.index.json', 'pytorch_model.bin', 'tf_model.h5'].filter((f) => existsSync(join(dir, f)));
+    throw new ModelDirectoryError(`${dir}: no ${WEIGHTS_FILE}${other.length ? ` (found ${other.join(', ')}; Heed reads one unsharded safetensors file)` : ''}`);
+  }
   const tokenizer = options.tokenizer === false ? undefined : await loadBertTokenizer(dir, config);
   const { tokenizer: _t, architecture: _a, config: _c, ...moduleOptions } = options;
   const model = createModel<M>(heed, { ...config, architectures: [architecture] }, moduleOptions);
