@@ -38,9 +38,16 @@ export interface HostTensor {
   shape: number[];
 }
 
+/** A length estimate of an input (characters of its strings), to batch inputs of similar length together. */
+function inputSize(x: unknown): number {
+  if (typeof x === 'string') return x.length;
+  if (x !== null && typeof x === 'object') return Object.values(x).reduce((n: number, v) => n + (typeof v === 'string' ? v.length : 0), 0);
+  return 0;
+}
+
 /**
  * What every pipeline shares: options merged over the defaults, inputs split into
- * batches, and preprocess → `execute` → postprocess per batch. `Fwd` is what the
+ * batches of similar length, and preprocess → `execute` → postprocess per batch. `Fwd` is what the
  * model step hands to postprocess (host data only). Calling `run` with one input returns
  * one result; with an array, an array.
  */
@@ -75,13 +82,16 @@ export abstract class PipelineBase<In, Out, Opt extends PipelineOptions, Pre, Fw
     const o = { ...this.defaults, ...options };
     const batchSize = o.batchSize ?? 8;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new TaskInputError(`${this.task}: batchSize must be a positive integer, got ${batchSize}`);
-    const out: Out[] = [];
+    // Inputs of similar length share a batch (less padding); results come back in input order.
+    const order = list.map((_, i) => i);
+    if (list.length > batchSize) order.sort((a, b) => inputSize(list[a]) - inputSize(list[b]) || a - b);
+    const out = new Array<Out>(list.length);
     for (let i = 0; i < list.length; i += batchSize) {
-      const batch = list.slice(i, i + batchSize);
-      const pre = this.preprocess(batch, o);
+      const idx = order.slice(i, i + batchSize);
+      const pre = this.preprocess(idx.map((k) => list[k]!), o);
       const host = await this.execute(pre, o);
       const results = this.postprocess(host, pre, o);
-      out.push(...results);
+      idx.forEach((k, j) => (out[k] = results[j]!));
     }
     return single ? out[0]! : out;
   }
