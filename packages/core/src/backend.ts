@@ -172,6 +172,8 @@ export interface FusedKernels {
     dh2: TensorInfo,
     dc2: TensorInfo,
   ): [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  /** x [m, in] · wᵀ (w [out, in]) + bias [out] → [m, out]: a dense layer with the bias fused into the product. */
+  linear?(x: TensorInfo, w: TensorInfo, bias: TensorInfo | undefined): TensorInfo;
   /** The gradient of `gelu` at x for the output gradient dy (dy·GELU'(x)), one pass. */
   geluBackward?(x: TensorInfo, dy: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo;
   /** The gradient of `layerNorm` (statistics recomputed from x): returns [dx, dgamma, dbeta]. */
@@ -214,6 +216,13 @@ export interface FusedKernels {
    * composite, which implements the same arguments.
    */
   crossEntropy?(logits: TensorInfo, labels: TensorInfo, args: CrossEntropyArgs): TensorInfo;
+  /**
+   * The gradient of `crossEntropy`'s per-row losses with respect to the logits, given their
+   * gradient dy [n]: dy·(softmax(x) − ((1 − ε)·onehot(y) + ε/classes)) per row, zeros in
+   * rows whose label is the ignore index; output [n, classes]. One pass instead of the half
+   * dozen [n, classes] temporaries of the composite rule, which matters for large vocabularies.
+   */
+  crossEntropyBackward?(logits: TensorInfo, labels: TensorInfo, dy: TensorInfo, args: CrossEntropyArgs): TensorInfo;
   /**
    * One Adam/AdamW update of a parameter, all inputs of one shape: returns
    * [param', m', v'] (see `AdamStepArgs`). Optimizer steps dominate training time for
@@ -258,7 +267,8 @@ export interface CrossEntropyArgs {
 }
 
 /** Names of the fused kernels, for reporting which ones a backend provides. */
-export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', 'geluBackward', 'layerNormBackward', 'attentionBackward', 'crossEntropy', 'adamStep'] as const;
+export const FUSED_KERNELS = ['softmax', 'logSoftmax', 'layerNorm', 'gelu', 'attention', 'lstmCell', 'gruCell', 'lstmCellBackward', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', 'linear', 'geluBackward', 'layerNormBackward', 'attentionBackward', 'crossEntropy',
+  'crossEntropyBackward', 'adamStep'] as const;
 
 /** The name of a fused kernel. */
 export type FusedKernelName = (typeof FUSED_KERNELS)[number];

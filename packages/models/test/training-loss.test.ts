@@ -42,6 +42,26 @@ describe('crossEntropy for training', () => {
     grads[0]!.dispose();
   });
 
+  it("the CPU's fused gradient kernel equals core's composite rule (ignored rows, smoothing, mean over 3 of 5 rows)", async () => {
+    const logits = tensor(Array.from({ length: 5 }, (_, r) => Array.from({ length: 7 }, (_, j) => Math.sin(3 * r + j) * 4)));
+    const labels = tensor([3, -100, 6, -100, 0], [5], 'int32');
+    const gradient = async (): Promise<number[]> => {
+      const { value, grads } = valueAndGradsOf(() => crossEntropy(logits, labels, { labelSmoothing: 0.15 }), [logits]);
+      const g = Array.from(await grads[0]!.data());
+      value.dispose();
+      grads[0]!.dispose();
+      return g;
+    };
+    const be = heed.engine.backend as { crossEntropyBackward?: unknown };
+    expect(typeof be.crossEntropyBackward).toBe('function');
+    const fused = await gradient();
+    be.crossEntropyBackward = undefined; // shadow the kernel: core's composite rule runs
+    const composite = await gradient();
+    delete be.crossEntropyBackward;
+    fused.forEach((v, i) => expect(Math.abs(v - composite[i]!)).toBeLessThan(1e-7));
+    expect(fused.slice(7, 14).every((v) => v === 0)).toBe(true);
+  });
+
   it('every row ignored gives 0 and a zero gradient; bad labels and options are typed errors', async () => {
     const logits = tensor([row, row]);
     const { value, grads } = valueAndGradsOf(() => crossEntropy(logits, tensor([-100, -100], [2], 'int32'), { labelSmoothing: 0.2 }), [logits]);

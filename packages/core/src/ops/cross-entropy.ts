@@ -1,4 +1,4 @@
-import type { CrossEntropyArgs } from '../backend.js';
+import type { Backend, CrossEntropyArgs } from '../backend.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -112,11 +112,16 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
         ),
       backward: (dys, saved) => {
         const [lg, lb] = saved.inputs as [Tensor, Tensor];
+        const dy = dys[0]!;
+        if (engine.backend.crossEntropyBackward) {
+          const spec = { name: 'crossEntropyBackward', inputs: [lg, lb, dy], forward: (b: Backend) => b.crossEntropyBackward!(lg, lb, dy, args) };
+          return [run1(engine, spec), null];
+        }
         const p = softmax(lg);
         const onehot = cast(equalLast(lb, c, lg), 'float32');
         const eps = args.labelSmoothing;
         const target = eps > 0 ? add(mul(onehot, 1 - eps), eps / c) : onehot;
-        const scale = mul(reshape(dys[0]!, [-1, 1]), cast(reshape(notEqual(lb, args.ignoreIndex), [-1, 1]), 'float32'));
+        const scale = mul(reshape(dy, [-1, 1]), cast(reshape(notEqual(lb, args.ignoreIndex), [-1, 1]), 'float32'));
         return [mul(sub(p, target), scale), null];
       },
     });
