@@ -63,6 +63,27 @@ it('Transformer reverses 10-token sequences: ≥ 99% whole-sequence accuracy by 
       `(final loss ${result.losses.at(-1)!.toFixed(4)}) in ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
   );
   expect(acc).toBeGreaterThanOrEqual(0.99);
+
+  // Cross-attention for a decoded sentence (the plot of D2L): target step t should read source position LEN-1-t.
+  const one = ids([test[0]!]);
+  const decoded = ids([[1, ...hyps[0]![0]!.tokens]]);
+  const { crossAttentions } = model.forward({ inputIds: one, decoderInputIds: decoded }, { outputAttentions: true });
+  const mirrored = await Promise.all(
+    crossAttentions!.map(async (w) => {
+      const [, heads, tq, tk] = w.shape as [number, number, number, number];
+      const v = await w.data();
+      let hits = 0;
+      for (let t = 0; t < LEN; t++) {
+        const avg = Array.from({ length: tk }, (_, j) => Array.from({ length: heads }, (_, h) => v[(h * tq + t) * tk + j]!).reduce((a, x) => a + x, 0) / heads);
+        hits += avg.indexOf(Math.max(...avg)) === LEN - 1 - t ? 1 : 0;
+      }
+      return hits / LEN;
+    }),
+  );
+  console.log(`[learn-transformer] cross-attention peaks on the mirrored source position: ${mirrored.map((m) => `${(m * 100).toFixed(0)}%`).join(', ')} of steps (by layer)`);
+  expect(Math.max(...mirrored)).toBeGreaterThanOrEqual(0.8);
+  one.dispose();
+  decoded.dispose();
   trainer.optimizer.dispose?.();
   model.dispose();
 });
