@@ -251,6 +251,10 @@ export class WebGpuBackend implements Backend, KernelHost {
     return fused.crossEntropy(this, logits, labels, args);
   }
 
+  crossEntropyBackward(logits: TensorInfo, labels: TensorInfo, dy: TensorInfo, args: CrossEntropyArgs): TensorInfo {
+    return fused.crossEntropyBackward(this, logits, labels, dy, args);
+  }
+
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
     return fused.adamStep(this, param, grad, m, v, args);
   }

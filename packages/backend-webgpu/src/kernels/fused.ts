@@ -285,6 +285,50 @@ ${smooth ? SMOOTH_SUM : '  let sm = 0.0;'}
   return out;
 }
 
+/**
+ * The gradient of the per-row cross-entropy with respect to the logits, given dy [rows]:
+ * dy·(softmax(x) − ((1 − ε)·onehot(y) + ε/n)) in one row pass after the log-sum-exp, zeros
+ * in ignored rows, NaN in rows whose label is out of range (like the forward kernel).
+ */
+export function crossEntropyBackward(
+  host: KernelHost,
+  logits: TensorInfo,
+  labels: TensorInfo,
+  dy: TensorInfo,
+  args: CrossEntropyArgs,
+): TensorInfo {
+  const [rows, cols] = logits.shape as [number, number];
+  const out = host.out([rows, cols], 'float32');
+  if (rows === 0 || cols === 0) return out;
+  const mode = rowMode(host, rows, cols);
+  const pipeline = host.rt.pipeline(`crossEntropyBackward|${mode}`, () => rowShader(mode, `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<i32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> p: array<u32>;`, 1, `
+${LSE}
+  if (live) {
+    let l = labels[row];
+    let ignore = bitcast<i32>(p[2]);
+    let eps = bitcast<f32>(p[3]);
+    let bad = l != ignore && (l < 0 || u32(l) >= n);
+    let d = select(dy[row], 0.0, l == ignore);
+    let inv = d / s;
+    let base = d * eps / f32(n);
+    let hit = d * (1.0 - eps);
+    for (var j = J0; j < n; j += JS) {
+      var g = exp(x[b + j] - m) * inv - base;
+      if (i32(j) == l) { g = g - hit; }
+      out[b + j] = select(g, inf_bits(0x7fc00000u), bad);
+    }
+  }`));
+  const params = Uint32Array.of(rows, cols, args.ignoreIndex >>> 0, f32bits(args.labelSmoothing));
+  const buffers = [host.buf(logits), host.buf(labels), host.buf(dy), host.buf(out)];
+  host.rt.dispatch('crossEntropyBackward', pipeline, buffers, params, rowGrid(mode, rows));
+  return out;
+}
+
 export function adamStep(host: KernelHost, param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
   const n = sizeOf(param.shape);
   const outs = [host.out([...param.shape], 'float32'), host.out([...param.shape], 'float32'), host.out([...param.shape], 'float32')] as [TensorInfo, TensorInfo, TensorInfo];
