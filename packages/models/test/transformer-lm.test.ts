@@ -153,6 +153,9 @@ describe('TransformerLM', () => {
     expect(() => model.startDecoding({ prompts: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] }, { maxLength: 8 })).toThrow(/a prompt of 10 tokens and maxLength 8 need 17 positions, more than max_position_embeddings 16/);
     expect(() => model.startDecoding({ prompts: [[1, 2], []] })).toThrow(/prompt 1 has no tokens/);
     expect(() => model.startDecoding({ prompts: [[1, 17]] })).toThrow(/prompt 0 has token 17 at 1, outside the vocabulary \[0, 17\)/);
+    expect(() => model.forward({ inputIds: ids([[1, 17]]) })).toThrow(/inputIds\[0\]\[1\] = 17 is outside \[0, 17\) \(vocab_size\)/);
+    expect(() => model.startDecoding({ inputIds: ids([[1, 17]]) })).toThrow(/inputIds\[0\]\[1\] = 17 is outside the vocabulary/);
+    heed.tidy(() => model.startDecoding({ inputIds: ids([[1, 99]]), attentionMask: tensor([[true, false]]) }).dispose());
     const s = model.startDecoding({ prompts: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]] });
     heed.tidy(() => s.step(Int32Array.from([15])).dispose());
     heed.tidy(() => s.step(Int32Array.from([2])).dispose());

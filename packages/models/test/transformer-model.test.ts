@@ -182,6 +182,9 @@ describe('Transformer', () => {
     expect(() => model.forward({ inputIds: ids([[3, 4]]) })).toThrow(/needs decoderInputIds or labels/);
     expect(() => model.forward({ inputIds: tensor([[3, 4]]), labels: ids([[1, 2]]) })).toThrow(/inputIds must be int32 token ids, got float32/);
     expect(() => model.forward({ inputIds: ids([[3, 4]]), attentionMask: bools([[true]]), labels: ids([[1]]) })).toThrow(/attentionMask must be \[1,2\] like the ids, got \[1,1\]/);
+    expect(() => model.forward({ inputIds: ids([[3, 13]]), labels: ids([[1, 2]]) })).toThrow(/inputIds\[0\]\[1\] = 13 is outside \[0, 13\) \(src_vocab_size\)/);
+    expect(() => model.forward({ inputIds: ids([[3, 4]]), labels: ids([[1, 11]]) })).toThrow(/labels\[0\]\[1\] = 11 is outside \[0, 11\) \(tgt_vocab_size\) and is not -100/);
+    expect(() => model.forward({ inputIds: ids([[3, 4]]), decoderInputIds: ids([[-1, 2]]) })).toThrow(/decoderInputIds\[0\]\[0\] = -1 is outside/);
     const session = model.startDecoding({ inputIds: ids([[3, 4]]) });
     expect(() => session.step(new Int32Array(2))).toThrow(/got 2 tokens for 1 rows/);
     expect(() => session.select(Int32Array.from([1]))).toThrow(/index 1 at position 0 is outside the 1 rows/);

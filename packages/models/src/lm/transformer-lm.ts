@@ -2,6 +2,7 @@ import { ArgumentError, add, cast, crossEntropy, embedding, greaterEqual, arange
 import { Dropout, Embedding, LearnedPositionalEncoding, TransformerEncoder, type ActivationName, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelBatch, type ModelConfig, type ModelOutput } from '../model.js';
+import { checkIdRange } from '../seq2seq/batch.js';
 import { ConfigReader } from '../transformer/config-check.js';
 import { TransformerLMSession, type TransformerLMPrompts } from '../transformer/lm-session.js';
 import { expectIds, expectMask, fitLength } from '../transformer/sequence.js';
@@ -145,8 +146,12 @@ export class TransformerLM extends Model<TransformerLMConfig, TransformerLMBatch
   forward(batch: TransformerLMBatch): ModelOutput & { logits: Tensor } {
     const c = this.config;
     expectIds('TransformerLM', 'inputIds', batch.inputIds);
+    checkIdRange('TransformerLM', 'inputIds', batch.inputIds, c.vocab_size, 'vocab_size');
     if (batch.attentionMask) expectMask('TransformerLM', 'attentionMask', batch.attentionMask, batch.inputIds);
-    if (batch.labels) expectIds('TransformerLM', 'labels', batch.labels, batch.inputIds.shape[0]);
+    if (batch.labels) {
+      expectIds('TransformerLM', 'labels', batch.labels, batch.inputIds.shape[0]);
+      checkIdRange('TransformerLM', 'labels', batch.labels, c.vocab_size, 'vocab_size', true);
+    }
     if (batch.labels && batch.labels.shape[1] !== batch.inputIds.shape[1]) {
       throw new ArgumentError(`TransformerLM: labels [${batch.labels.shape.join(',')}] must align with inputIds [${batch.inputIds.shape.join(',')}]`);
     }

@@ -45,7 +45,16 @@ function hostPrompts(inputs: TransformerLMPrompts, pad: number, vocab: number): 
     throw new ArgumentError(`TransformerLM.startDecoding: backend "${inputIds.engine.backend.name}" cannot read prompt tensors synchronously; pass { prompts: number[][] }`);
   }
   const ids = Int32Array.from(inputIds.dataSync());
-  const mask = attentionMask ? Uint8Array.from(attentionMask.dataSync()) : new Uint8Array(rows * cols).fill(1);
+  const real = attentionMask?.dataSync();
+  ids.forEach((t, i) => {
+    if (!(t >= 0 && t < vocab) && !(real && real[i] === 0)) {
+      throw new ArgumentError(`TransformerLM.startDecoding: inputIds[${Math.floor(i / cols)}][${i % cols}] = ${t} is outside the vocabulary [0, ${vocab}) (vocab_size)`);
+    }
+  });
+  const mask = real ? Uint8Array.from(real) : new Uint8Array(rows * cols).fill(1);
+  mask.forEach((m, i) => {
+    if (!m) ids[i] = pad; // whatever padding holds, the embedding lookup sees a valid id
+  });
   return { ids, mask, rows, cols };
 }
 

@@ -3,6 +3,7 @@ import { Dropout, Embedding, Linear, SinusoidalPositionalEncoding, TransformerDe
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelBatch, type ModelOutput } from '../model.js';
 import { resolveTransformerConfig, type TransformerConfig } from './config.js';
+import { checkIdRange } from '../seq2seq/batch.js';
 import { expectIds, expectMask, fitLength, shiftRight } from './sequence.js';
 import { TransformerSession } from './session.js';
 
@@ -111,6 +112,7 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
   /** Encoder output [batch, S, dModel] for source ids (checked against max_position_embeddings). */
   encode(inputIds: Tensor, attentionMask?: Tensor): Tensor {
     expectIds('Transformer', 'inputIds', inputIds);
+    checkIdRange('Transformer', 'inputIds', inputIds, this.config.src_vocab_size, 'src_vocab_size');
     if (attentionMask) expectMask('Transformer', 'attentionMask', attentionMask, inputIds);
     return this.engine.tidy(() => {
       const ids = fitLength('Transformer', 'inputIds', inputIds, this.config.max_position_embeddings, this.config.truncation);
@@ -136,7 +138,14 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
     const { inputIds, attentionMask, labels, decoderAttentionMask } = batch;
     const c = this.config;
     expectIds('Transformer', 'inputIds', inputIds);
-    if (labels) expectIds('Transformer', 'labels', labels, inputIds.shape[0]);
+    if (labels) {
+      expectIds('Transformer', 'labels', labels, inputIds.shape[0]);
+      checkIdRange('Transformer', 'labels', labels, c.tgt_vocab_size, 'tgt_vocab_size', true);
+    }
+    if (batch.decoderInputIds) {
+      expectIds('Transformer', 'decoderInputIds', batch.decoderInputIds, inputIds.shape[0]);
+      checkIdRange('Transformer', 'decoderInputIds', batch.decoderInputIds, c.tgt_vocab_size, 'tgt_vocab_size');
+    }
     if (!batch.decoderInputIds && !labels) throw new ArgumentError('Transformer.forward: the batch needs decoderInputIds or labels (the target side)');
     return this.engine.tidy(() => {
       const memory = this.encode(inputIds, attentionMask);
