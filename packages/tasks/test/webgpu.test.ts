@@ -24,9 +24,9 @@ afterAll(() => {
   cpu.dispose();
 });
 
-async function dirOf(type: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function dirOf(type: string, extra: Record<string, unknown> = {}, base: Record<string, unknown> = CONFIG): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'heed-tasks-gpu-'));
-  const model = createModel(cpu, { architectures: [type], ...CONFIG, ...extra }, { seed: 31 });
+  const model = createModel(cpu, { architectures: [type], ...base, ...extra }, { seed: 31 });
   await model.save(dir);
   model.dispose();
   saveTokenizer(tinyTokenizer(), join(dir, 'tokenizer.json'));
@@ -46,6 +46,14 @@ const CASES: Array<[string, string, Record<string, unknown>, unknown[], Record<s
   ['token-classification', 'BertForTokenClassification', { num_labels: 5 }, ['Anna Smithson lives in Paris .', 'the cat'], { ignoreLabels: [] }],
   ['question-answering', 'BertForQuestionAnswering', {}, [{ question: 'where does anna live ?', context: 'Anna lives in Paris . The cat sat on the mat .' }], { topK: 2 }],
   ['fill-mask', 'BertForMaskedLM', {}, ['the [MASK] sat on the mat .'], { topK: 3 }],
+  ['feature-extraction', 'BertModel', {}, ['anna lives in paris .', 'the cat'], { pooling: 'mean' }],
+];
+
+const V = VOCAB.length;
+const GENERATIVE: Array<[string, string, Record<string, unknown>, unknown[], Record<string, unknown>]> = [
+  ['translation', 'Transformer', { architectures: ['Transformer'], src_vocab_size: V, tgt_vocab_size: V, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 1, ffn_dim: 32, dropout: 0, bos_token_id: 2, eos_token_id: 3 }, ['anna lives in paris .', 'the cat'], { maxLength: 6, attentions: true }],
+  ['translation', 'AttentionSeq2Seq', { architectures: ['AttentionSeq2Seq'], srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }, ['anna lives in paris .', 'the cat'], { maxLength: 6, strategy: 'beam', beamSize: 2 }],
+  ['text-generation', 'TransformerLM', { architectures: ['TransformerLM'], vocab_size: V, d_model: 16, num_heads: 2, num_layers: 1, ffn_dim: 32, max_position_embeddings: 64, dropout: 0, bos_token_id: 2, eos_token_id: 3 }, ['anna lives in', 'the cat sat'], { maxNewTokens: 5 }],
 ];
 
 describe('pipelines on WebGPU', () => {
@@ -57,6 +65,18 @@ describe('pipelines on WebGPU', () => {
     expect(await b.run(inputs, options)).toEqual(near(ref));
     const before = gpu.memory().tensors;
     for (let i = 0; i < 5; i++) await b.run(inputs, options);
+    expect(gpu.memory().tensors).toBe(before);
+    a.dispose();
+    b.dispose();
+  });
+
+  it.each(GENERATIVE)('%s on %s agrees with the CPU; memory stays flat', async (task, type, config, inputs, options) => {
+    const dir = await dirOf(type, config, {});
+    const a = await pipeline<AnyPipeline>(cpu, task, dir);
+    const b = await pipeline<AnyPipeline>(gpu, task, dir);
+    expect(await b.run(inputs, options)).toEqual(near(await a.run(inputs, options)));
+    const before = gpu.memory().tensors;
+    for (let i = 0; i < 3; i++) await b.run(inputs, options);
     expect(gpu.memory().tensors).toBe(before);
     a.dispose();
     b.dispose();
