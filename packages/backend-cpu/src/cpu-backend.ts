@@ -157,6 +157,22 @@ export class CpuBackend implements Backend {
     return this.out(r.values, r.shape, 'float32');
   }
 
+  linear(x: TensorInfo, w: TensorInfo, bias: TensorInfo | undefined): TensorInfo {
+    const [m, k] = x.shape as [number, number];
+    const n = w.shape[0]!;
+    const out = new Float32Array(m * n);
+    const b = bias ? this.f32(bias) : undefined;
+    const fused = b !== undefined && this.mm !== this.gemm && k > 0;
+    if (m > 0 && n > 0 && k > 0) {
+      this.mm.sgemm({
+        batch: 1, m, n, k, a: this.f32(x), aOffset: 0, aBatchStride: 0, b: this.f32(w), bOffset: 0, bBatchStride: 0,
+        transA: false, transB: true, c: out, cOffset: 0, ...(fused && { bias: b }),
+      });
+    }
+    if (b && !fused) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j]! += b[j]!;
+    return this.out(out, [m, n], 'float32');
+  }
+
   transpose(x: TensorInfo, perm: readonly number[]): TensorInfo {
     return this.out(transpose(this.get(x.dataId), x.shape, perm, x.dtype), perm.map((p) => x.shape[p]!), x.dtype);
   }

@@ -1,4 +1,4 @@
-import { add, matmul, reshape, ShapeError, type Tensor, type Variable } from '@heed/core';
+import { linear, reshape, ShapeError, type Tensor, type Variable } from '@heed/core';
 import { fmt } from './check.js';
 import { Module, type ModuleOptions } from './module.js';
 
@@ -37,8 +37,8 @@ export class Linear extends Module {
       throw new ShapeError(`${this.layerName}: input ${fmt(x.shape)} must end in inFeatures = ${this.inFeatures}`);
     }
     const flat = x.rank === 2 ? x : reshape(x, [-1, this.inFeatures]);
-    let y = matmul(flat, this.weight, { transB: true });
-    if (this.bias) y = add(y, this.bias);
+    // One op (core's linear: the bias fused into the product where the backend can).
+    const y = linear(flat, this.weight, this.bias);
     return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 }

@@ -1,10 +1,11 @@
 // Node-API binding of the native sgemm (plain C Node-API, no dependencies).
 //
 // exports.sgemm(batch, m, n, k, a, aOffset, aBatchStride, b, bOffset, bBatchStride,
-//               transA, transB, c, cOffset[, kernel[, threads]])
+//               transA, transB, c, cOffset[, kernel[, threads[, bias]]])
 //   Float32Arrays a, b, c; offsets and strides in elements; the semantics of SgemmArgs in
 //   src/gemm/types.ts. kernel: "auto" | "avx512" | "avx2" | "scalar" (default "auto");
-//   threads: default hardwareThreads(). Synchronous: returns when C is written.
+//   threads: default hardwareThreads(); bias: optional Float32Array [n] added to every row of C
+//   (fused epilogue). Synchronous: returns when C is written.
 // exports.lstmForward(T, B, I, H, x, w, r, bias, h0, c0, y, hLast, cLast, gates, cs[, kernel[, threads]])
 // exports.lstmBackward(T, B, I, H, x, w, r, h0, c0, y, gates, cs, dy, dhLast, dcLast,
 //                      dx, dh0, dc0, dw, dr, dbias[, kernel[, threads]])
@@ -102,8 +103,8 @@ int parse_kernel(napi_env env, napi_value v, Failure* f, bool* ok) {
 }
 
 napi_value Sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 17;
+  napi_value argv[17];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 14) return throw_failure(env, {false, "sgemm: expected at least 14 arguments"});
   Failure f;
@@ -149,6 +150,17 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
       !need("b", b_len, b_off, b_stride, static_cast<double>(k) * n) || !need("c", c_len, c_off, static_cast<int64_t>(mn), mn))
     return throw_failure(env, f);
   heed::SgemmCall call{batch, m, n, k, a + a_off, a_stride, b + b_off, b_stride, trans_a, trans_b, c + c_off};
+  if (argc > 16) {
+    napi_valuetype t;
+    napi_typeof(env, argv[16], &t);
+    if (t != napi_undefined && t != napi_null) {
+      float* bias;
+      int64_t bias_len;
+      if (!get_f32(env, argv[16], "bias", &bias, &bias_len, &f)) return throw_failure(env, f);
+      if (bias_len < n) return throw_failure(env, {true, "sgemm: bias needs " + std::to_string(n) + " elements, has " + std::to_string(bias_len)});
+      call.bias = bias;
+    }
+  }
   try {
     heed::sgemm(call, kernel, static_cast<int>(threads));
   } catch (const std::bad_alloc&) {

@@ -407,6 +407,16 @@ static void run_job(void* ctx, int tid) {
               }
             }
           }
+          if (x.bias) {
+            // Epilogue: the tile is finished and still in cache; add the bias to its rows.
+            const int64_t i0 = pa0 * mr, i1 = std::min(mc, pa1 * mr);
+            const int64_t j0 = pb0 * nr, j1 = std::min(nc, pb1 * nr);
+            const float* bj = x.bias + jc;
+            for (int64_t i = i0; i < i1; ++i) {
+              float* crow = C + (ic + i) * x.n + jc;
+              for (int64_t j = j0; j < j1; ++j) crow[j] += bj[j];
+            }
+          }
         });
       }
     }
@@ -427,6 +437,9 @@ static void run_sgemm(const SgemmCall& in, int kernel_id, int threads, const Pac
   if (x.batch <= 0 || x.m <= 0 || x.n <= 0) return;
   if (x.k <= 0) {
     if (!accumulate) std::memset(x.c, 0, sizeof(float) * x.batch * x.m * x.n);
+    if (x.bias)
+      for (int64_t r = 0; r < x.batch * x.m; ++r)
+        for (int64_t j = 0; j < x.n; ++j) x.c[r * x.n + j] += x.bias[j];
     return;
   }
   // A[b] contiguous after each other and B broadcast: one (batch*m) x k product.

@@ -13,6 +13,7 @@ struct SgemmCall {
   int64_t b_stride;
   bool trans_a, trans_b;
   float* c;  // C[b] at c + b*m*n
+  const float* bias = nullptr;  // optional [n], added to every row of every C[b] (fused epilogue)
 };
 
 enum KernelId { KERNEL_AUTO = -1, KERNEL_SCALAR = 0, KERNEL_AVX2 = 1, KERNEL_AVX512 = 2, KERNEL_COUNT = 3 };

@@ -26,6 +26,8 @@ export interface SgemmArgs {
   /** C[b] is m×n row-major at cOffset + b·m·n; overwritten. */
   c: Float32Array;
   cOffset: number;
+  /** [n] added to every row of C (native engine only: the WebAssembly engine ignores it, callers add it themselves). */
+  bias?: Float32Array;
 }
 
 /** Options of {@link GemmEngine.create}. */

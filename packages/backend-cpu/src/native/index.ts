@@ -91,7 +91,10 @@ export interface NativeGemm {
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
   ready(): Promise<void>;
-  /** C[b] = op(A[b]) · op(B[b]), see {@link SgemmArgs}. Synchronous; throws RangeError/TypeError on bad arguments. */
+  /**
+   * C[b] = op(A[b]) · op(B[b]) (+ `bias` on every row when given: the fused epilogue), see
+   * {@link SgemmArgs}. Synchronous; throws RangeError/TypeError on bad arguments.
+   */
   sgemm(args: SgemmArgs): void;
   /** Releases the engine; the addon's threads stop when the last engine is disposed. */
   dispose(): void;
@@ -104,7 +107,7 @@ interface Addon {
     a: Float32Array, aOffset: number, aBatchStride: number,
     b: Float32Array, bOffset: number, bBatchStride: number,
     transA: boolean, transB: boolean, c: Float32Array, cOffset: number,
-    kernel?: string, threads?: number,
+    kernel?: string, threads?: number, bias?: Float32Array,
   ): void;
   lstmForward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   softmaxRows?(x: Float32Array, rows: number, cols: number, scale: number): void;
@@ -222,7 +225,7 @@ class NativeGemmImpl implements NativeGemm {
       x.a, x.aOffset, x.aBatchStride,
       x.b, x.bOffset, x.bBatchStride,
       x.transA, x.transB, x.c, x.cOffset,
-      this.info.kernel, this.info.threads,
+      this.info.kernel, this.info.threads, x.bias,
     );
   }
 

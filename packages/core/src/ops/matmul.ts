@@ -1,9 +1,11 @@
 import { DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, fmt, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { unbroadcast } from './elementwise.js';
+import { add, unbroadcast } from './elementwise.js';
+import { fusedOrComposite } from './fused.js';
+import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { expectTensor, run1 } from './util.js';
+import { expectDType, expectTensor, run1 } from './util.js';
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -73,3 +75,34 @@ function matmul2(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   });
 }
 
+
+/**
+ * A dense layer: x [m, in] · wᵀ + bias for w [out, in] (PyTorch's layout) and an optional
+ * bias [out] → [m, out]. One op: a backend with the fused `linear` kernel adds the bias in
+ * the product's epilogue instead of a separate pass (and tensor).
+ */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
+  expectTensor('linear', x, 'x');
+  expectTensor('linear', w, 'w');
+  for (const t of bias ? [x, w, bias] : [x, w]) expectDType('linear', t, 'float32');
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1]) {
+    throw new ShapeError(`linear: x must be [m, in] and w [out, in] with the same in, got ${fmt(x.shape)} and ${fmt(w.shape)}`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== w.shape[0])) throw new ShapeError(`linear: bias must be [${w.shape[0]}], got ${fmt(bias.shape)}`);
+  const composite = (): Tensor => {
+    const y = matmul2(x, w, false, true);
+    return bias ? add(y, bias) : y;
+  };
+  return run1(x.engine, {
+    name: 'linear',
+    inputs: bias ? [x, w, bias] : [x, w],
+    forward: (be) => fusedOrComposite(be, be.linear && ((b) => b.linear!(x, w, bias)), composite, x.engine),
+    backward: (dys, saved) => {
+      const [X, W] = saved.inputs as [Tensor, Tensor];
+      const dy = dys[0]!;
+      const dx = matmul2(dy, W, false, false);
+      const dw = matmul2(dy, X, true, false);
+      return bias ? [dx, dw, sum(dy, 0)] : [dx, dw];
+    },
+  });
+}
