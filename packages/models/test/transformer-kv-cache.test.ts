@@ -1,8 +1,8 @@
-/** KVCache.select (beam reordering) and cached Transformer decoding on both backends. */
+/** KVCache.select (beam reordering) and cached Transformer / TransformerLM decoding on both backends. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, logSoftmax, randomNormal, tensor, type Heed, type Tensor } from '@heed/core';
 import { KVCache, MultiHeadAttention } from '@heed/layers';
-import { Transformer } from '../src/index.js';
+import { Transformer, TransformerLM } from '../src/index.js';
 import { testHeed, type BackendName } from './helpers.js';
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
@@ -70,6 +70,46 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
         }
       }
       console.log(`[transformer] ${backend}: cached vs full decoding, max |Δ log p| = ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      session.dispose();
+      model.dispose();
+    });
+
+    it('TransformerLM: left padding keeps real positions, cached decoding of ragged prompts with select equals full passes', async () => {
+      const V = 11;
+      const model = new TransformerLM({ vocab_size: V, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 16, max_position_embeddings: 12 }, { seed: 4 });
+      model.eval();
+      const full = async (seq: number[]): Promise<Float32Array> => {
+        const lp = heed.tidy(() => logSoftmax(model.forward({ inputIds: ids([seq]) }).logits));
+        const out = (await lp.data()) as Float32Array;
+        lp.dispose();
+        return out;
+      };
+      let worst = 0;
+      const padded = heed.tidy(() => logSoftmax(model.forward({ inputIds: ids([[0, 0, 1, 5, 6], [1, 7, 8, 9, 4]]), attentionMask: tensor([[false, false, true, true, true], [true, true, true, true, true]]) }).logits));
+      const p = await padded.data();
+      padded.dispose();
+      const alone = await full([1, 5, 6]);
+      for (let i = 0; i < alone.length; i++) worst = Math.max(worst, Math.abs(p[2 * V + i]! - alone[i]!));
+      const prompts = [[1, 5, 6], [1, 7, 8, 9, 4]];
+      const cont = [[3, 4, 5], [6, 7, 8]];
+      const session = heed.tidy(() => model.startDecoding({ prompts }, { maxLength: 4 }));
+      let rows = [0, 1];
+      for (let t = 0; t < 4; t++) {
+        if (t === 2) {
+          session.select(Int32Array.from([1, 0, 0]));
+          rows = [1, 0, 0];
+        }
+        const lp = session.step(Int32Array.from(rows, (r) => (t === 0 ? prompts[r]!.at(-1)! : cont[r]![t - 1]!)));
+        const got = await lp.data();
+        lp.dispose();
+        for (let i = 0; i < rows.length; i++) {
+          const seq = [...prompts[rows[i]!]!, ...cont[rows[i]!]!.slice(0, t)];
+          const want = await full(seq);
+          for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(got[i * V + v]! - want[(seq.length - 1) * V + v]!));
+        }
+      }
+      console.log(`[transformer-lm] ${backend}: padded and cached vs full, max |Δ log p| = ${worst.toExponential(2)}`);
       expect(worst).toBeLessThanOrEqual(1e-5);
       session.dispose();
       model.dispose();
