@@ -1,7 +1,8 @@
 /**
  * Runs a Hugging Face BERT model directory with Heed:
  *
- *   pnpm --filter @heed/example-hf-bert start -- --model DIR --input FILE --output FILE [--task features|fill-mask] [--top-k K] [--backend cpu|webgpu]
+ *   pnpm --filter @heed/example-hf-bert start -- --model DIR --input FILE --output FILE
+ *     [--task features|fill-mask] [--top-k K] [--backend cpu|webgpu]
  *
  * Each input line is a text or `text<TAB>text_pair`; each output line is a JSON object
  * (see README.md).
@@ -35,19 +36,30 @@ const program = new Command('hf-bert')
   .option('--batch-size <n>', 'lines per forward pass', positiveInt, 8);
 
 async function main(): Promise<void> {
-  const o = program.parse(process.argv.filter((a) => a !== '--')).opts<{ model: string; input: string; output: string; task: string; topK: number; backend: string; batchSize: number }>();
+  const o = program
+    .parse(process.argv.filter((a) => a !== '--'))
+    .opts<{ model: string; input: string; output: string; task: string; topK: number; backend: string; batchSize: number }>();
   if (o.task !== 'features' && o.task !== 'fill-mask') program.error(`--task must be features or fill-mask, got "${o.task}"`);
   if (o.backend !== 'cpu' && o.backend !== 'webgpu') program.error(`--backend must be cpu or webgpu, got "${o.backend}"`);
   // `pnpm --filter … start` runs in this package's folder: resolve paths from where pnpm was started.
   const base = process.env.INIT_CWD ?? process.cwd();
   for (const k of ['model', 'input', 'output'] as const) o[k] = resolve(base, o[k]);
   const items = parseInput(await readFile(o.input, 'utf8'), o.input);
-  const heed = await createHeed({ plugins: [o.backend === 'webgpu' ? webgpuBackendModule : cpuBackendModule, layersModule, modelsModule], backend: o.backend, setActive: true });
+  const heed = await createHeed({
+    plugins: [o.backend === 'webgpu' ? webgpuBackendModule : cpuBackendModule, layersModule, modelsModule],
+    backend: o.backend,
+    setActive: true,
+  });
   const out = createWriteStream(o.output);
   const t0 = performance.now();
   let n = 0;
   try {
-    for await (const r of runHfBert(heed, o.model, items, o.input, { task: o.task as Task, topK: o.topK, batchSize: o.batchSize, warn: (m) => console.error(`note: ${m}`) })) {
+    for await (const r of runHfBert(heed, o.model, items, o.input, {
+      task: o.task as Task,
+      topK: o.topK,
+      batchSize: o.batchSize,
+      warn: (m) => console.error(`note: ${m}`),
+    })) {
       out.write(`${JSON.stringify(r)}\n`);
       n++;
     }

@@ -37,10 +37,17 @@ function rowsOf(values: Float32Array, rows: number, cols: number, offset = 0): n
 }
 
 /** Encodes a batch of items, padded to the longest, as HF does (`[CLS] a [SEP] b [SEP]`, token types). */
-function encodeBatch(heed: Heed, tokenizer: Tokenizer, items: readonly InputItem[], maxPositions: number, file: string): { encodings: Encoding[]; ids: Tensor; types: Tensor; mask: Tensor } {
+function encodeBatch(
+  heed: Heed,
+  tokenizer: Tokenizer,
+  items: readonly InputItem[],
+  maxPositions: number,
+  file: string,
+): { encodings: Encoding[]; ids: Tensor; types: Tensor; mask: Tensor } {
   const encodings = items.map((it) => tokenizer.encode(it.text, it.textPair ?? null));
   encodings.forEach((e, i) => {
-    if (e.length > maxPositions) throw new InputLineError(file, items[i]!.line, `${e.length} tokens, more than the model's "max_position_embeddings" = ${maxPositions}`);
+    if (e.length > maxPositions)
+      throw new InputLineError(file, items[i]!.line, `${e.length} tokens, more than the model's "max_position_embeddings" = ${maxPositions}`);
   });
   const s = Math.max(...encodings.map((e) => e.length));
   const n = items.length;
@@ -61,7 +68,13 @@ function encodeBatch(heed: Heed, tokenizer: Tokenizer, items: readonly InputItem
  * item in order. `features` loads the checkpoint as `BertModel`, `fill-mask` as
  * `BertForMaskedLM`; weights the checkpoint lacks or leaves unused are reported to `warn`.
  */
-export async function* runHfBert(heed: Heed, modelDir: string, items: readonly InputItem[], file: string, options: RunOptions): AsyncGenerator<FeaturesResult | FillMaskResult> {
+export async function* runHfBert(
+  heed: Heed,
+  modelDir: string,
+  items: readonly InputItem[],
+  file: string,
+  options: RunOptions,
+): AsyncGenerator<FeaturesResult | FillMaskResult> {
   const architecture = options.task === 'features' ? 'BertModel' : 'BertForMaskedLM';
   const { model, tokenizer, report } = await loadBertDirectory<BertModel | BertForMaskedLM>(heed, modelDir, { architecture });
   try {
@@ -81,12 +94,18 @@ export async function* runHfBert(heed: Heed, modelDir: string, items: readonly I
       const batch = encodeBatch(heed, tokenizer, chunk, model.config.max_position_embeddings, file);
       const s = batch.ids.shape[1]!;
       if (options.task === 'features') {
-        const out = heed.engine.tidy(() => (model as BertModel).forward({ inputIds: batch.ids, tokenTypeIds: batch.types, attentionMask: batch.mask }));
+        const out = heed.engine.tidy(() =>
+          (model as BertModel).forward({ inputIds: batch.ids, tokenTypeIds: batch.types, attentionMask: batch.mask }),
+        );
         const h = new Float32Array(await out.lastHiddenState.data());
         const p = out.poolerOutput ? new Float32Array(await out.poolerOutput.data()) : undefined;
         for (const t of [out.lastHiddenState, out.poolerOutput]) t?.dispose();
         for (const [r, e] of batch.encodings.entries()) {
-          yield { input_ids: e.ids, last_hidden_state: rowsOf(h, e.length, hidden, r * s * hidden), pooler_output: p && !noPooler ? Array.from(p.subarray(r * hidden, (r + 1) * hidden)) : null };
+          yield {
+            input_ids: e.ids,
+            last_hidden_state: rowsOf(h, e.length, hidden, r * s * hidden),
+            pooler_output: p && !noPooler ? Array.from(p.subarray(r * hidden, (r + 1) * hidden)) : null,
+          };
         }
       } else {
         const positions: number[] = [];
@@ -94,7 +113,12 @@ export async function* runHfBert(heed: Heed, modelDir: string, items: readonly I
         let probs = new Float32Array(0);
         if (positions.length) {
           const pt = tensor(Int32Array.from(positions), [positions.length], 'int32', { engine: heed.engine });
-          const pr = heed.engine.tidy(() => softmax((model as BertForMaskedLM).forward({ inputIds: batch.ids, tokenTypeIds: batch.types, attentionMask: batch.mask, maskedPositions: pt }).logits!));
+          const pr = heed.engine.tidy(() =>
+            softmax(
+              (model as BertForMaskedLM).forward({ inputIds: batch.ids, tokenTypeIds: batch.types, attentionMask: batch.mask, maskedPositions: pt })
+                .logits!,
+            ),
+          );
           probs = new Float32Array(await pr.data());
           pr.dispose();
           pt.dispose();
@@ -107,8 +131,13 @@ export async function* runHfBert(heed: Heed, modelDir: string, items: readonly I
             if (id !== maskId) return;
             const row = probs.subarray(k * vocab, (k + 1) * vocab);
             k++;
-            const order = Array.from(row.keys()).sort((x, y) => row[y]! - row[x]! || x - y).slice(0, topK);
-            masks.push({ position: c, top: order.map((t) => ({ token: t, token_str: tokenizer.decode([t], { skipSpecialTokens: false }), score: row[t]! })) });
+            const order = Array.from(row.keys())
+              .sort((x, y) => row[y]! - row[x]! || x - y)
+              .slice(0, topK);
+            masks.push({
+              position: c,
+              top: order.map((t) => ({ token: t, token_str: tokenizer.decode([t], { skipSpecialTokens: false }), score: row[t]! })),
+            });
           });
           yield { masks };
         }

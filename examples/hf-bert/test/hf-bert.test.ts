@@ -25,9 +25,19 @@ let model: BertForPreTraining;
 beforeAll(async () => {
   heed = await createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule], backend: 'cpu', setActive: true });
   dir = await mkdtemp(join(tmpdir(), 'heed-hf-bert-'));
-  model = createModel<BertForPreTraining>(heed, {
-    architectures: ['BertForPreTraining'], vocab_size: 30522, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64,
-  }, { seed: 1 });
+  model = createModel<BertForPreTraining>(
+    heed,
+    {
+      architectures: ['BertForPreTraining'],
+      vocab_size: 30522,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      max_position_embeddings: 64,
+    },
+    { seed: 1 },
+  );
   model.eval();
   await saveBertDirectory(model, dir, tokenizer);
 });
@@ -72,7 +82,9 @@ describe('hf-bert example', () => {
     const logits = model.forward({ inputIds: t(enc.ids), tokenTypeIds: t(enc.typeIds) }).predictionLogits;
     const probs = await softmax(logits).data();
     const row = probs.subarray(3 * 30522, 4 * 30522);
-    const best = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]!).slice(0, 4);
+    const best = Array.from(row.keys())
+      .sort((a, b) => row[b]! - row[a]!)
+      .slice(0, 4);
     const top = results[2]!.masks[1]!.top;
     expect(top.map((x) => x.token)).toEqual(best);
     top.forEach((x) => {
@@ -86,7 +98,9 @@ describe('hf-bert example', () => {
     expect(() => parseInput('a\tb\tc\n', 'in.txt')).toThrow(InputLineError);
     expect(() => parseInput('a\t \n', 'in.txt')).toThrow(/in\.txt:1: an empty text/);
     const long = parseInput(`short\n${'word '.repeat(80)}\n`, 'in.txt');
-    await expect(collect(runHfBert(heed, dir, long, 'in.txt', { task: 'features' }))).rejects.toThrow(/in\.txt:2: 82 tokens, more than the model's "max_position_embeddings" = 64/);
+    await expect(collect(runHfBert(heed, dir, long, 'in.txt', { task: 'features' }))).rejects.toThrow(
+      /in\.txt:2: 82 tokens, more than the model's "max_position_embeddings" = 64/,
+    );
   });
 
   it('WebGPU gives the CPU features to 1e-4', async () => {
@@ -110,14 +124,40 @@ describe('hf-bert example', () => {
     const output = join(dir, 'out.jsonl');
     await writeFile(input, TEXT);
     const root = join(import.meta.dirname, '..');
-    const { stderr } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', '--model', dir, '--input', input, '--output', output, '--task', 'fill-mask', '--top-k', '2'], { cwd: root });
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--model',
+        dir,
+        '--input',
+        input,
+        '--output',
+        output,
+        '--task',
+        'fill-mask',
+        '--top-k',
+        '2',
+      ],
+      { cwd: root },
+    );
     expect(stderr).toMatch(/3 lines \(fill-mask\) on cpu/);
-    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FillMaskResult);
+    const lines = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FillMaskResult);
     expect(lines.map((l) => l.masks.length)).toEqual([1, 0, 2]);
     expect(lines[0]!.masks[0]!.top).toHaveLength(2);
     const bad = join(dir, 'bad.txt');
     await writeFile(bad, 'fine\n\tno text\n');
-    const err = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', '--model', dir, '--input', bad, '--output', output], { cwd: root }).catch((e: { stderr: string; code: number }) => e);
+    const err = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'src/main.ts', '--model', dir, '--input', bad, '--output', output],
+      { cwd: root },
+    ).catch((e: { stderr: string; code: number }) => e);
     expect((err as { code: number }).code).toBe(1);
     expect((err as { stderr: string }).stderr).toMatch(/InputLineError: .*bad\.txt:2: an empty text/);
   });

@@ -78,11 +78,16 @@ const SQUAD_TRAIN_ARTICLES = 30;
 
 /** Splits a paragraph into sentences at . ! ? followed by space and a capital, digit or quote. */
 function sentences(text: string): string[] {
-  return text.split(/(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])/).map((s) => s.trim()).filter((s) => s.length > 0);
+  return text
+    .split(/(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function squadDocs(data: string): { train: string[][]; heldOut: string[][] } {
-  const squad = JSON.parse(readFileSync(join(data, 'qa/squad-v1.1/dev-v1.1.shared.json'), 'utf8')) as { data: { paragraphs: { context: string }[] }[] };
+  const squad = JSON.parse(readFileSync(join(data, 'qa/squad-v1.1/dev-v1.1.shared.json'), 'utf8')) as {
+    data: { paragraphs: { context: string }[] }[];
+  };
   const docs = squad.data.map((a) => a.paragraphs.map((p) => sentences(p.context)));
   // Each paragraph is a document: consecutive paragraphs are less tightly ordered than sentences.
   const flat = (articles: string[][][]): string[][] => articles.flat();
@@ -111,10 +116,16 @@ function conllDocs(path: string): string[][] {
 }
 
 function singleSentences(data: string, fraEng: number): string[] {
-  const sst = readFileSync(join(data, 'classification/sst2/train.tsv'), 'utf8').split('\n').slice(1).map((l) => l.split('\t')[0]!.trim());
+  const sst = readFileSync(join(data, 'classification/sst2/train.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t')[0]!.trim());
   // SST-2 train rows are phrases of sentences too: keep the long ones (mostly whole sentences).
   const sstSentences = [...new Set(sst.filter((s) => s.split(' ').length >= 8))];
-  const eng = gunzipSync(readFileSync(join(data, 'translation/fra-eng/fra.txt.gz'))).toString('utf8').split('\n').map((l) => l.split('\t')[0]!.trim());
+  const eng = gunzipSync(readFileSync(join(data, 'translation/fra-eng/fra.txt.gz')))
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.split('\t')[0]!.trim());
   const uniqueEng = [...new Set(eng.filter((s) => s.length > 0))];
   shuffleInPlace(uniqueEng, 17);
   return [...sstSentences, ...uniqueEng.slice(0, fraEng)];
@@ -136,7 +147,10 @@ class PretrainingSource implements BatchSource {
   }
 
   *batches(epoch: number, from?: DataCursor): Iterable<PositionedBatch> {
-    const order = shuffleInPlace(this.examples.map((_, i) => i), epochSeed(SEED, epoch));
+    const order = shuffleInPlace(
+      this.examples.map((_, i) => i),
+      epochSeed(SEED, epoch),
+    );
     for (let k = from?.batch ?? 0; k < this.batchesPerEpoch; k++) {
       const rng = new Rng(epochSeed(SEED, epoch, 1 + k));
       const rows = order.slice(k * this.batch, (k + 1) * this.batch).map((i) => {
@@ -173,7 +187,12 @@ function accuracies(heed: Heed, model: BertForPreTraining, batches: readonly Hos
     heed.engine.tidy(() => {
       const t = (k: string): ReturnType<typeof tensor> => tensor(b[k]!.data, [...b[k]!.shape], undefined, { engine: heed.engine });
       const pos = t('maskedPositions');
-      const out = model.forward({ inputIds: t('inputIds'), tokenTypeIds: t('tokenTypeIds'), attentionMask: t('attentionMask'), maskedPositions: pos });
+      const out = model.forward({
+        inputIds: t('inputIds'),
+        tokenTypeIds: t('tokenTypeIds'),
+        attentionMask: t('attentionMask'),
+        maskedPositions: pos,
+      });
       const labels = Int32Array.from(b.maskedPositions!.data, (p) => b.labels!.data[p]!);
       const predicted = argmax(out.predictionLogits, -1).dataSync();
       predicted.forEach((p, i) => (mlmRight += p === labels[i] ? 1 : 0));
@@ -216,26 +235,50 @@ async function main(): Promise<void> {
   const heldOut = nspExamples(docIds([...squad.heldOut, ...conllValid]), { maxLength: MAX_LEN, seed: SEED + 1, ids }).slice(0, 640);
   const vocabSize = tokenizer.getVocabSize();
   const specialIds = [ids.cls, ids.sep, ids.pad, ids.mask, id('[UNK]')];
-  const mask = (x: readonly number[], rng: Rng): { inputIds: number[]; labels: number[] } => maskTokens(x, rng, { vocabSize, maskId: ids.mask, specialIds });
+  const mask = (x: readonly number[], rng: Rng): { inputIds: number[]; labels: number[] } =>
+    maskTokens(x, rng, { vocabSize, maskId: ids.mask, specialIds });
   const evalRng = new Rng(SEED + 2);
   const evalBatches: HostBatch[] = [];
-  for (let i = 0; i < heldOut.length; i += 64) evalBatches.push(hostBatch(heldOut.slice(i, i + 64).map((e) => ({ ...e, ...mask(e.inputIds, evalRng) })), ids.pad));
+  for (let i = 0; i < heldOut.length; i += 64)
+    evalBatches.push(
+      hostBatch(
+        heldOut.slice(i, i + 64).map((e) => ({ ...e, ...mask(e.inputIds, evalRng) })),
+        ids.pad,
+      ),
+    );
   const tokens = train.reduce((n, e) => n + e.inputIds.length, 0);
-  console.log(`data: ${train.length} training sequences (${tokens} tokens; ${train.filter((e) => e.nextSentenceLabel !== -100).length} NSP pairs), ` +
-    `${heldOut.length} held-out pairs; vocabulary ${vocabSize}; prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `data: ${train.length} training sequences (${tokens} tokens; ${train.filter((e) => e.nextSentenceLabel !== -100).length} NSP pairs), ` +
+      `${heldOut.length} held-out pairs; vocabulary ${vocabSize}; prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const heed = await createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule], backend: 'cpu', setActive: true });
   const hidden = num('hidden');
-  const model = createModel<BertForPreTraining>(heed, {
-    architectures: ['BertForPreTraining'], vocab_size: vocabSize, hidden_size: hidden, num_hidden_layers: num('layers'), num_attention_heads: num('heads'),
-    intermediate_size: 4 * hidden, max_position_embeddings: 512, pad_token_id: ids.pad, attention_probs_dropout_prob: num('attention-dropout'),
-  }, { seed: SEED });
+  const model = createModel<BertForPreTraining>(
+    heed,
+    {
+      architectures: ['BertForPreTraining'],
+      vocab_size: vocabSize,
+      hidden_size: hidden,
+      num_hidden_layers: num('layers'),
+      num_attention_heads: num('heads'),
+      intermediate_size: 4 * hidden,
+      max_position_embeddings: 512,
+      pad_token_id: ids.pad,
+      attention_probs_dropout_prob: num('attention-dropout'),
+    },
+    { seed: SEED },
+  );
   const maxSteps = num('max-steps');
   const budget = num('minutes') * 60;
   let timeUp = false;
   const stopAfterCheckpoint = (e: TrainerEvent): void => {
     if (e.type === 'step' && (performance.now() - t0) / 1000 > budget) timeUp = true;
-    if (e.type === 'step' && e.step % 20 === 0) console.log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${e.lr.toExponential(2)}, ${e.tokensPerSecond.toFixed(0)} target tok/s, ${e.elapsed.toFixed(0)} s`);
+    if (e.type === 'step' && e.step % 20 === 0)
+      console.log(
+        `step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${e.lr.toExponential(2)}, ` +
+          `${e.tokensPerSecond.toFixed(0)} target tok/s, ${e.elapsed.toFixed(0)} s`,
+      );
     if (e.type === 'checkpoint' && timeUp) throw new TimeUp(e.step);
   };
   const trainer = new Trainer(model, {
@@ -273,11 +316,22 @@ async function main(): Promise<void> {
   const params = model.parameterCount();
   // Time adds up over resumed sessions: the previous sessions' seconds are in report.json.
   const reportPath = join(OUT, 'report.json');
-  const previous = args.resume && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as { sessions?: { step: number; seconds: number }[] }).sessions ?? [] : [];
+  const previous =
+    args.resume && existsSync(reportPath)
+      ? ((JSON.parse(readFileSync(reportPath, 'utf8')) as { sessions?: { step: number; seconds: number }[] }).sessions ?? [])
+      : [];
   const sessions = [...previous, { step: trainer.steps, seconds: (performance.now() - t0) / 1000 }];
   const report = {
-    step: trainer.steps, finished, seconds: sessions.reduce((t, x) => t + x.seconds, 0), sessions, parameters: params,
-    heldOutMlmAccuracy: acc.mlm, heldOutNspAccuracy: acc.nsp, vocabSize, heldOutMaskedTokens: evalBatches.reduce((n, b) => n + b.maskedPositions!.data.length, 0), heldOutPairs: heldOut.length,
+    step: trainer.steps,
+    finished,
+    seconds: sessions.reduce((t, x) => t + x.seconds, 0),
+    sessions,
+    parameters: params,
+    heldOutMlmAccuracy: acc.mlm,
+    heldOutNspAccuracy: acc.nsp,
+    vocabSize,
+    heldOutMaskedTokens: evalBatches.reduce((n, b) => n + b.maskedPositions!.data.length, 0),
+    heldOutPairs: heldOut.length,
   };
   console.log(JSON.stringify(report));
   await saveBertDirectory(model, join(OUT, 'model'), tokenizer);

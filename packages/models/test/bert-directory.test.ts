@@ -49,10 +49,24 @@ describe('BERT directories', () => {
     const { dir, model } = await savedPreTraining();
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({
-      architectures: ['BertForPreTraining'], model_type: 'bert', vocab_size: 97, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4,
-      intermediate_size: 128, hidden_act: 'gelu', layer_norm_eps: 1e-12, max_position_embeddings: 40, type_vocab_size: 2, pad_token_id: 0,
-      hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02, position_embedding_type: 'absolute',
-      id2label: { 0: 'LABEL_0', 1: 'LABEL_1' }, label2id: { LABEL_0: 0, LABEL_1: 1 },
+      architectures: ['BertForPreTraining'],
+      model_type: 'bert',
+      vocab_size: 97,
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      intermediate_size: 128,
+      hidden_act: 'gelu',
+      layer_norm_eps: 1e-12,
+      max_position_embeddings: 40,
+      type_vocab_size: 2,
+      pad_token_id: 0,
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+      initializer_range: 0.02,
+      position_embedding_type: 'absolute',
+      id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+      label2id: { LABEL_0: 0, LABEL_1: 1 },
     });
     const { tensors } = await loadTensors(join(dir, 'model.safetensors'));
     const keys = [...tensors.keys()].sort();
@@ -75,22 +89,37 @@ describe('BERT directories', () => {
     const base = await loadBertDirectory<BertModel>(heed, dir, { architecture: 'BertModel' });
     expect(base.model).toBeInstanceOf(BertModel);
     expect(base.report.initialized).toEqual([]);
-    expect(base.report.unused.sort()).toEqual(['cls.predictions.bias', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.transform.LayerNorm.weight',
-      'cls.predictions.transform.dense.bias', 'cls.predictions.transform.dense.weight', 'cls.seq_relationship.bias', 'cls.seq_relationship.weight']);
+    expect(base.report.unused.sort()).toEqual([
+      'cls.predictions.bias',
+      'cls.predictions.transform.LayerNorm.bias',
+      'cls.predictions.transform.LayerNorm.weight',
+      'cls.predictions.transform.dense.bias',
+      'cls.predictions.transform.dense.weight',
+      'cls.seq_relationship.bias',
+      'cls.seq_relationship.weight',
+    ]);
     const out = base.model.forward(batch);
     expect(await values(out.lastHiddenState)).toEqual(await values(refBase.lastHiddenState));
     expect(await values(out.poolerOutput!)).toEqual(await values(refBase.poolerOutput!));
     expect(base.tokenizer?.getVocabSize()).toBe(97);
 
     const mlm = await loadBertDirectory<BertForMaskedLM>(heed, dir, { architecture: 'BertForMaskedLM' });
-    expect(mlm.report.unused.sort()).toEqual(['bert.pooler.dense.bias', 'bert.pooler.dense.weight', 'cls.seq_relationship.bias', 'cls.seq_relationship.weight']);
+    expect(mlm.report.unused.sort()).toEqual([
+      'bert.pooler.dense.bias',
+      'bert.pooler.dense.weight',
+      'cls.seq_relationship.bias',
+      'cls.seq_relationship.weight',
+    ]);
     expect(await values(mlm.model.forward(batch).logits!)).toEqual(await values(ref.predictionLogits));
     for (const m of [model, base.model, mlm.model]) m.dispose();
   });
 
   it('a new classification head is initialised and reported; the generic loadModel reads the directory too', async () => {
     const { dir, model } = await savedPreTraining();
-    const cls = await loadBertDirectory<BertForSequenceClassification>(heed, dir, { architecture: 'BertForSequenceClassification', config: { num_labels: 3 } });
+    const cls = await loadBertDirectory<BertForSequenceClassification>(heed, dir, {
+      architecture: 'BertForSequenceClassification',
+      config: { num_labels: 3 },
+    });
     expect(cls.report.initialized.sort()).toEqual(['classifier.bias', 'classifier.weight']);
     expect(cls.model.config.id2label).toEqual({ 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' });
     expect(cls.model.forward(tinyBatch(heed)).logits!.shape).toEqual([2, 3]);
@@ -100,14 +129,15 @@ describe('BERT directories', () => {
     for (const m of [model, cls.model, generic]) m.dispose();
   });
 
-  it("HF files load as is: no bert. prefix, legacy gamma/beta names, tied decoder keys present or absent", async () => {
+  it('HF files load as is: no bert. prefix, legacy gamma/beta names, tied decoder keys present or absent', async () => {
     const base = createModel<BertModel>(heed, { ...tinyBertConfig(), architectures: ['BertModel'] }, { seed: 5 });
     base.eval();
     const dir = await mkdtemp(join(tmpdir(), 'heed-bert-'));
     await saveBertDirectory(base, dir);
     // Rewrite the weights as an old PyTorch export would: LayerNorm.gamma/beta.
     const renamed = new Map<string, Tensor>();
-    for (const [k, v] of base.stateDict()) renamed.set(k.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), v);
+    for (const [k, v] of base.stateDict())
+      renamed.set(k.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), v);
     await saveTensors(join(dir, 'model.safetensors'), renamed);
     const tok = await loadBertDirectory(heed, dir, { architecture: 'BertForTokenClassification', config: { num_labels: 5 } });
     expect(tok.report.unused.sort()).toEqual(['pooler.dense.bias', 'pooler.dense.weight']);
@@ -150,7 +180,9 @@ describe('BERT directories', () => {
     wrong.dispose();
     await rm(join(dir, 'model.safetensors'));
     await writeFile(join(dir, 'pytorch_model.bin'), '');
-    await expect(loadBertDirectory(heed, dir)).rejects.toThrow(/no model\.safetensors \(found pytorch_model\.bin; Heed reads one unsharded safetensors file\)/);
+    await expect(loadBertDirectory(heed, dir)).rejects.toThrow(
+      /no model\.safetensors \(found pytorch_model\.bin; Heed reads one unsharded safetensors file\)/,
+    );
     model.dispose();
   });
 
@@ -165,7 +197,9 @@ describe('BERT directories', () => {
     const err = await loadBertDirectory(heed, dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/tokenizer has 97 tokens but config\.json's "vocab_size" is 90/);
-    expect(() => createModel(heed, { ...tinyBertConfig({ hidden_size: 66 }), architectures: ['BertModel'] })).toThrow(/"hidden_size" \(66\) must be a multiple of "num_attention_heads" \(4\)/);
+    expect(() => createModel(heed, { ...tinyBertConfig({ hidden_size: 66 }), architectures: ['BertModel'] })).toThrow(
+      /"hidden_size" \(66\) must be a multiple of "num_attention_heads" \(4\)/,
+    );
     expect(() => createModel(heed, { ...tinyBertConfig({ is_decoder: true }), architectures: ['BertModel'] })).toThrow(/"is_decoder"/);
     const long = tensor(new Int32Array(41), [1, 41], 'int32', { engine: heed.engine });
     expect(() => model.forward({ inputIds: long })).toThrow(ConfigError);

@@ -37,7 +37,9 @@ describe('token classification labels', () => {
 
 describe('span QA', () => {
   const squad = JSON.parse(readFileSync(join(DATA, 'qa/squad-v1.1/dev-v1.1.shared.json'), 'utf8')) as Squad;
-  const examples = squad.data.slice(0, 3).flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => ({ context: p.context, question: q.question, answer: q.answers[0]! }))));
+  const examples = squad.data
+    .slice(0, 3)
+    .flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => ({ context: p.context, question: q.question, answer: q.answers[0]! }))));
 
   it('windows with a stride cover the context; the answer is labelled in windows that hold it, [CLS] elsewhere', () => {
     let windows = 0;
@@ -79,7 +81,9 @@ describe('span QA', () => {
     }
     expect(multi).toBeGreaterThan(50);
     expect(exact / labelled).toBeGreaterThan(0.97);
-    console.log(`QA windows: ${examples.length} questions, ${windows} windows, ${labelled} holding the answer, ${exact} token spans equal to the answer text`);
+    console.log(
+      `QA windows: ${examples.length} questions, ${windows} windows, ${labelled} holding the answer, ${exact} token spans equal to the answer text`,
+    );
   });
 
   it('bestSpans: probability-product scores across windows, maximum answer length, character offsets', () => {
@@ -90,7 +94,13 @@ describe('span QA', () => {
       // Logits that point at the labelled span where there is one, flat elsewhere.
       const starts = ws.map((w) => Array.from({ length: w.encoding.length }, (_, i) => (w.startPosition > 0 && i === w.startPosition ? 8 : 0)));
       const ends = ws.map((w) => Array.from({ length: w.encoding.length }, (_, i) => (w.startPosition > 0 && i === w.endPosition ? 8 : 0)));
-      const [top] = bestSpans(ex.context, ws.map((w) => w.encoding), starts, ends, { maxAnswerLength: 30 });
+      const [top] = bestSpans(
+        ex.context,
+        ws.map((w) => w.encoding),
+        starts,
+        ends,
+        { maxAnswerLength: 30 },
+      );
       const w = ws.find((x) => x.startPosition > 0)!;
       const [start, end] = [w.encoding.starts[w.startPosition]!, w.encoding.ends[w.endPosition]!];
       if (top!.start === start && top!.end === end && top!.answer === ex.context.slice(start, end)) right++;

@@ -98,14 +98,21 @@ describe('BERT heads', () => {
   it("the MLM decoder is tied to the word embeddings: their gradient includes the decoder's, by finite differences", async () => {
     const m = model<BertForMaskedLM>('BertForMaskedLM', { num_hidden_layers: 1 });
     const batch = tinyBatch(heed);
-    const labels = ints(Array.from({ length: 18 }, (_, i) => (i % 2 ? 42 : -100)), [2, 9]);
+    const labels = ints(
+      Array.from({ length: 18 }, (_, i) => (i % 2 ? 42 : -100)),
+      [2, 9],
+    );
     const w = m.bert.embeddings.word_embeddings.weight;
     const lossAt = (): number => heed.engine.tidy(() => m.forward({ ...batch, labels }).loss!.dataSync()[0]!);
     const { grads } = variableGrads(() => m.forward({ ...batch, labels }).loss!, [w]);
     const g = grads.get(w)!.dataSync();
     const base = new Float32Array(w.dataSync());
     // Row 42 appears only as a label here (no input id is 42), so its gradient comes through the decoder alone.
-    for (const [row, col] of [[42, 3], [42, 17], [7, 5]] as const) {
+    for (const [row, col] of [
+      [42, 3],
+      [42, 17],
+      [7, 5],
+    ] as const) {
       const i = row * 64 + col;
       const h = 1e-2;
       const at = (v: number): number => {
@@ -124,7 +131,11 @@ describe('BERT heads', () => {
   });
 
   it('learns a token-presence task with dropout on, and memory stays flat over the steps', () => {
-    const m = createModel<BertForSequenceClassification>(heed, { ...tinyBertConfig({ num_hidden_layers: 1 }), architectures: ['BertForSequenceClassification'] }, { seed: 4 });
+    const m = createModel<BertForSequenceClassification>(
+      heed,
+      { ...tinyBertConfig({ num_hidden_layers: 1 }), architectures: ['BertForSequenceClassification'] },
+      { seed: 4 },
+    );
     m.train();
     const opt = new Adam(3e-3);
     // label 1 iff token 5 occurs among 8 tokens drawn from 10..40; position 0 is [CLS]-like id 2.
@@ -132,7 +143,7 @@ describe('BERT heads', () => {
     const ids: number[] = [];
     const y: number[] = [];
     let state = 12345;
-    const rand = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = (): number => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let r = 0; r < rows; r++) {
       const row = [2, ...Array.from({ length: 7 }, () => 10 + Math.floor(rand() * 30))];
       const pos = r % 2 ? 1 + Math.floor(rand() * 7) : -1;

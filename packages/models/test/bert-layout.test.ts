@@ -48,7 +48,12 @@ describe('BERT layout (bert-base-uncased)', () => {
     expect(keys).toEqual(expected);
     expect(count).toBe(110_106_428);
     expect(sizeOf(expected)).toBe(count);
-    expect(config).toMatchObject({ ...baseConfig, architectures: ['BertForPreTraining'], id2label: { 0: 'LABEL_0', 1: 'LABEL_1' }, label2id: { LABEL_0: 0, LABEL_1: 1 } });
+    expect(config).toMatchObject({
+      ...baseConfig,
+      architectures: ['BertForPreTraining'],
+      id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+      label2id: { LABEL_0: 0, LABEL_1: 1 },
+    });
   });
 
   it('every encoder block of the fixture has the same 16 keys, so a one-block build checks the rest', () => {

@@ -17,7 +17,10 @@ function randomPreTraining(config = tinyBertConfig()): BertForPreTraining {
   const model = createModel<BertForPreTraining>(heed, { ...config, architectures: ['BertForPreTraining'] }, { seed: 11 });
   let seed = 100;
   for (const [k, p] of model.stateDict()) {
-    const r = randomNormal(p.shape, /LayerNorm\.weight$/.test(k) ? 1 : 0, k.includes('embeddings') ? 0.5 : 0.15, { seed: seed++, engine: heed.engine });
+    const r = randomNormal(p.shape, /LayerNorm\.weight$/.test(k) ? 1 : 0, k.includes('embeddings') ? 0.5 : 0.15, {
+      seed: seed++,
+      engine: heed.engine,
+    });
     p.assign(r);
     r.dispose();
   }
@@ -36,12 +39,16 @@ describe('BERT against onnxruntime', () => {
     const batch = tinyBatch(heed);
     const [b, s] = batch.inputIds.shape as [number, number];
     const mask = await batch.attentionMask.data();
-    const graph = bertOracleGraph(await oracleWeights(model), { num_hidden_layers: 2, num_attention_heads: 4, hidden_size: 64, layer_norm_eps: 1e-12 }, {
-      input_ids: { dtype: 'int32', dims: [b, s], data: new Int32Array(await batch.inputIds.data()) },
-      token_type_ids: { dtype: 'int32', dims: [b, s], data: new Int32Array(await batch.tokenTypeIds.data()) },
-      attention_mask: { dtype: 'float32', dims: [b, s], data: Float32Array.from(mask) },
-      position_ids: { dtype: 'int32', dims: [1, s], data: Int32Array.from({ length: s }, (_, i) => i) },
-    });
+    const graph = bertOracleGraph(
+      await oracleWeights(model),
+      { num_hidden_layers: 2, num_attention_heads: 4, hidden_size: 64, layer_norm_eps: 1e-12 },
+      {
+        input_ids: { dtype: 'int32', dims: [b, s], data: new Int32Array(await batch.inputIds.data()) },
+        token_type_ids: { dtype: 'int32', dims: [b, s], data: new Int32Array(await batch.tokenTypeIds.data()) },
+        attention_mask: { dtype: 'float32', dims: [b, s], data: Float32Array.from(mask) },
+        position_ids: { dtype: 'int32', dims: [1, s], data: Int32Array.from({ length: s }, (_, i) => i) },
+      },
+    );
     const [hidden, pooled, mlm, nsp] = await runOnnxGraph(graph);
     const ours = model.forward(batch);
     const base = model.bert.forward(batch);

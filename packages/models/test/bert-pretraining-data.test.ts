@@ -12,7 +12,9 @@ const sentOf = (t: number): number => (t - 100) % 40;
 
 function corpus(seed: number, docs = 120): number[][][] {
   const rng = new Rng(seed);
-  return Array.from({ length: docs }, (_, d) => Array.from({ length: 2 + rng.int(30) }, (_, s) => new Array<number>(3 + rng.int(25)).fill(tok(d, s))));
+  return Array.from({ length: docs }, (_, d) =>
+    Array.from({ length: 2 + rng.int(30) }, (_, s) => new Array<number>(3 + rng.int(25)).fill(tok(d, s))),
+  );
 }
 
 function segments(e: NspExample): { a: number[]; b: number[] } {
@@ -117,7 +119,10 @@ describe('masked LM', () => {
     // Random replacements spread over the vocabulary: both halves get their share.
     const low = [...randomIds].filter(([t]) => t < V / 2).reduce((n, [, c]) => n + c, 0);
     within(low, random, (V / 2 - 5) / (V - 4));
-    console.log(`MLM: ${tokens} tokens, ${(selected / tokens).toFixed(4)} selected; of those ${(masked / selected).toFixed(4)} [MASK], ${(random / selected).toFixed(4)} random, ${(kept / selected).toFixed(4)} kept`);
+    console.log(
+      `MLM: ${tokens} tokens, ${(selected / tokens).toFixed(4)} selected; of those ${(masked / selected).toFixed(4)} [MASK], ` +
+        `${(random / selected).toFixed(4)} random, ${(kept / selected).toFixed(4)} kept`,
+    );
   });
 
   it('batches pad with -100 labels and list the labelled positions', () => {

@@ -72,13 +72,18 @@ export function bertOracleGraph(weights: ReadonlyMap<string, OracleTensor>, conf
   konst('shape_mask', i64([0, 1, 1, -1]));
   konst('first', { dtype: 'int64', dims: [], data: BigInt64Array.from([0n]) });
 
-  const linear = (x: string, prefix: string): string => node('Add', [node('MatMul', [x, node('Transpose', [w(`${prefix}.weight`)], { perm: [1, 0] })]), w(`${prefix}.bias`)]);
-  const layerNorm = (x: string, prefix: string): string => node('LayerNormalization', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { axis: -1, epsilon: eps });
+  const linear = (x: string, prefix: string): string =>
+    node('Add', [node('MatMul', [x, node('Transpose', [w(`${prefix}.weight`)], { perm: [1, 0] })]), w(`${prefix}.bias`)]);
+  const layerNorm = (x: string, prefix: string): string =>
+    node('LayerNormalization', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { axis: -1, epsilon: eps });
   const gelu = (x: string): string => node('Mul', [node('Mul', [x, 'half']), node('Add', [node('Erf', [node('Mul', [x, 'rsqrt2'])]), 'one'])]);
 
   const e = 'bert.embeddings';
   let x = node('Add', [
-    node('Add', [node('Gather', [w(`${e}.word_embeddings.weight`), 'input_ids']), node('Gather', [w(`${e}.token_type_embeddings.weight`), 'token_type_ids'])]),
+    node('Add', [
+      node('Gather', [w(`${e}.word_embeddings.weight`), 'input_ids']),
+      node('Gather', [w(`${e}.token_type_embeddings.weight`), 'token_type_ids']),
+    ]),
     node('Gather', [w(`${e}.position_embeddings.weight`), 'position_ids']),
   ]);
   x = layerNorm(x, `${e}.LayerNorm`);

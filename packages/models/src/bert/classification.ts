@@ -34,7 +34,10 @@ export class BertForSequenceClassification extends BertPreTrainedModel<BertClass
     super(config, options);
     this.bert = this.child('bert', new BertModel(config, this.childOptions));
     this.dropout = this.child('dropout', new Dropout(classifierDropout(config), this.childOptions));
-    this.classifier = this.child('classifier', initLinear(new Linear(config.hidden_size, numLabels(config), this.childOptions), config.initializer_range, this.rng));
+    this.classifier = this.child(
+      'classifier',
+      initLinear(new Linear(config.hidden_size, numLabels(config), this.childOptions), config.initializer_range, this.rng),
+    );
   }
 
   /** Logits [b, num_labels]; the loss when labels are given. */
@@ -44,9 +47,11 @@ export class BertForSequenceClassification extends BertPreTrainedModel<BertClass
     const labels = batch.labels;
     if (!labels) return { logits };
     const b = logits.shape[0]!;
-    if (labels.rank !== 1 || labels.shape[0] !== b) throw new ShapeError(`BertForSequenceClassification: labels must be [${b}], got [${labels.shape.join(',')}]`);
+    if (labels.rank !== 1 || labels.shape[0] !== b)
+      throw new ShapeError(`BertForSequenceClassification: labels must be [${b}], got [${labels.shape.join(',')}]`);
     if (numLabels(this.config) === 1) {
-      if (labels.dtype !== 'float32') throw new DTypeError(`BertForSequenceClassification: with one label (regression) labels must be float32, got ${labels.dtype}`);
+      if (labels.dtype !== 'float32')
+        throw new DTypeError(`BertForSequenceClassification: with one label (regression) labels must be float32, got ${labels.dtype}`);
       return { logits, loss: mean(square(sub(reshape(logits, [b]), labels))) };
     }
     if (labels.dtype !== 'int32') throw new DTypeError(`BertForSequenceClassification: labels must be int32 class ids, got ${labels.dtype}`);
@@ -70,7 +75,10 @@ export class BertForTokenClassification extends BertPreTrainedModel<BertClassifi
     super(config, options);
     this.bert = this.child('bert', new BertModel(config, { ...this.childOptions, addPoolingLayer: false }));
     this.dropout = this.child('dropout', new Dropout(classifierDropout(config), this.childOptions));
-    this.classifier = this.child('classifier', initLinear(new Linear(config.hidden_size, numLabels(config), this.childOptions), config.initializer_range, this.rng));
+    this.classifier = this.child(
+      'classifier',
+      initLinear(new Linear(config.hidden_size, numLabels(config), this.childOptions), config.initializer_range, this.rng),
+    );
   }
 
   /** Logits [b, S, num_labels]; the loss (mean over labelled tokens) when labels are given. */

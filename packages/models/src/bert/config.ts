@@ -65,21 +65,25 @@ function positiveInt(type: string, c: Record<string, unknown>, field: string): v
 
 function probability(type: string, c: Record<string, unknown>, field: string): void {
   const v = c[field];
-  if (!(typeof v === 'number' && v >= 0 && v < 1)) throw new ConfigError(`${type}: "${field}" must be a probability in [0, 1), got ${JSON.stringify(v)}`);
+  if (!(typeof v === 'number' && v >= 0 && v < 1))
+    throw new ConfigError(`${type}: "${field}" must be a probability in [0, 1), got ${JSON.stringify(v)}`);
 }
 
 function labels(type: string, raw: BertConfigInput): Pick<BertConfig, 'id2label' | 'label2id'> {
   if (raw.id2label !== undefined) {
     const m = raw.id2label;
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new ConfigError(`${type}: "id2label" must be an object {"0": "label", …}, got ${JSON.stringify(m)}`);
+    if (m === null || typeof m !== 'object' || Array.isArray(m))
+      throw new ConfigError(`${type}: "id2label" must be an object {"0": "label", …}, got ${JSON.stringify(m)}`);
     const n = Object.keys(m).length;
     const id2label: Record<string, string> = {};
     for (let i = 0; i < n; i++) {
       const name = m[String(i)];
-      if (typeof name !== 'string') throw new ConfigError(`${type}: "id2label" must name every class 0..${n - 1}; class ${i} is ${JSON.stringify(name)}`);
+      if (typeof name !== 'string')
+        throw new ConfigError(`${type}: "id2label" must name every class 0..${n - 1}; class ${i} is ${JSON.stringify(name)}`);
       id2label[String(i)] = name;
     }
-    if (raw.num_labels !== undefined && raw.num_labels !== n) throw new ConfigError(`${type}: "num_labels" (${raw.num_labels}) disagrees with "id2label" (${n} labels)`);
+    if (raw.num_labels !== undefined && raw.num_labels !== n)
+      throw new ConfigError(`${type}: "num_labels" (${raw.num_labels}) disagrees with "id2label" (${n} labels)`);
     const label2id: Record<string, number> = {};
     for (const [i, name] of Object.entries(id2label)) label2id[name] = Number(i);
     return { id2label, label2id };
@@ -102,19 +106,32 @@ function labels(type: string, raw: BertConfigInput): Pick<BertConfig, 'id2label'
  * unknown `hidden_act`, `problem_type: multi_label_classification`).
  */
 export function bertConfig(type: string, raw: BertConfigInput = {}): BertConfig {
-  if (raw.model_type !== undefined && raw.model_type !== 'bert') throw new ConfigError(`${type}: "model_type" must be "bert", got ${JSON.stringify(raw.model_type)}`);
+  if (raw.model_type !== undefined && raw.model_type !== 'bert')
+    throw new ConfigError(`${type}: "model_type" must be "bert", got ${JSON.stringify(raw.model_type)}`);
   const { num_labels: _numLabels, ...rest } = raw;
   const c = { ...BERT_DEFAULTS, ...rest, ...labels(type, raw), model_type: 'bert' } as BertConfig;
   const rec = c as Record<string, unknown>;
-  for (const f of ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings', 'type_vocab_size']) positiveInt(type, rec, f);
+  for (const f of [
+    'vocab_size',
+    'hidden_size',
+    'num_hidden_layers',
+    'num_attention_heads',
+    'intermediate_size',
+    'max_position_embeddings',
+    'type_vocab_size',
+  ])
+    positiveInt(type, rec, f);
   for (const f of ['hidden_dropout_prob', 'attention_probs_dropout_prob']) probability(type, rec, f);
   if (c.classifier_dropout !== null) probability(type, rec, 'classifier_dropout');
   if (c.hidden_size % c.num_attention_heads !== 0) {
     throw new ConfigError(`${type}: "hidden_size" (${c.hidden_size}) must be a multiple of "num_attention_heads" (${c.num_attention_heads})`);
   }
-  if (!BERT_ACTIVATIONS.includes(c.hidden_act)) throw new ConfigError(`${type}: "hidden_act" ${JSON.stringify(c.hidden_act)} is not implemented (use one of ${BERT_ACTIVATIONS.join(', ')})`);
-  if (!(typeof c.layer_norm_eps === 'number' && c.layer_norm_eps > 0)) throw new ConfigError(`${type}: "layer_norm_eps" must be a positive number, got ${JSON.stringify(c.layer_norm_eps)}`);
-  if (!(typeof c.initializer_range === 'number' && c.initializer_range >= 0)) throw new ConfigError(`${type}: "initializer_range" must be a non-negative number, got ${JSON.stringify(c.initializer_range)}`);
+  if (!BERT_ACTIVATIONS.includes(c.hidden_act))
+    throw new ConfigError(`${type}: "hidden_act" ${JSON.stringify(c.hidden_act)} is not implemented (use one of ${BERT_ACTIVATIONS.join(', ')})`);
+  if (!(typeof c.layer_norm_eps === 'number' && c.layer_norm_eps > 0))
+    throw new ConfigError(`${type}: "layer_norm_eps" must be a positive number, got ${JSON.stringify(c.layer_norm_eps)}`);
+  if (!(typeof c.initializer_range === 'number' && c.initializer_range >= 0))
+    throw new ConfigError(`${type}: "initializer_range" must be a non-negative number, got ${JSON.stringify(c.initializer_range)}`);
   if (!(Number.isInteger(c.pad_token_id) && c.pad_token_id >= 0 && c.pad_token_id < c.vocab_size)) {
     throw new ConfigError(`${type}: "pad_token_id" must be an id in [0, vocab_size = ${c.vocab_size}), got ${JSON.stringify(c.pad_token_id)}`);
   }

@@ -67,9 +67,14 @@ export async function loadBertTokenizer(dir: string, config?: Pick<BertConfig, '
  * Missing or mis-shaped encoder tensors throw a ModelDirectoryError naming the keys, and
  * nothing is kept.
  */
-export async function loadBertDirectory<M extends BertPreTrainedModel = BertPreTrainedModel>(heed: Heed, dir: string, options: LoadBertOptions = {}): Promise<LoadedBert<M>> {
+export async function loadBertDirectory<M extends BertPreTrainedModel = BertPreTrainedModel>(
+  heed: Heed,
+  dir: string,
+  options: LoadBertOptions = {},
+): Promise<LoadedBert<M>> {
   const raw = await readModelConfig(dir);
-  if (raw.model_type !== undefined && raw.model_type !== 'bert') throw new ConfigError(`${dir}: config.json's "model_type" is ${JSON.stringify(raw.model_type)}, not "bert"`);
+  if (raw.model_type !== undefined && raw.model_type !== 'bert')
+    throw new ConfigError(`${dir}: config.json's "model_type" is ${JSON.stringify(raw.model_type)}, not "bert"`);
   const architecture = options.architecture ?? raw.architectures?.[0] ?? 'BertModel';
   const overrides = options.config ?? {};
   const merged: BertConfigInput = { ...(raw as BertConfigInput), ...overrides };
@@ -80,7 +85,9 @@ export async function loadBertDirectory<M extends BertPreTrainedModel = BertPreT
   const config = bertConfig(architecture, merged);
   if (!existsSync(join(dir, WEIGHTS_FILE))) {
     const other = ['model.safetensors.index.json', 'pytorch_model.bin', 'tf_model.h5'].filter((f) => existsSync(join(dir, f)));
-    throw new ModelDirectoryError(`${dir}: no ${WEIGHTS_FILE}${other.length ? ` (found ${other.join(', ')}; Heed reads one unsharded safetensors file)` : ''}`);
+    throw new ModelDirectoryError(
+      `${dir}: no ${WEIGHTS_FILE}${other.length ? ` (found ${other.join(', ')}; Heed reads one unsharded safetensors file)` : ''}`,
+    );
   }
   const tokenizer = options.tokenizer === false ? undefined : await loadBertTokenizer(dir, config);
   const { tokenizer: _t, architecture: _a, config: _c, ...moduleOptions } = options;
@@ -114,7 +121,9 @@ export async function loadBertDirectory<M extends BertPreTrainedModel = BertPreT
  */
 export async function saveBertDirectory(model: BertPreTrainedModel, dir: string, tokenizer?: Tokenizer): Promise<void> {
   if (tokenizer && tokenizer.getVocabSize() > model.config.vocab_size) {
-    throw new ConfigError(`saveBertDirectory: the tokenizer has ${tokenizer.getVocabSize()} tokens but the model's "vocab_size" is ${model.config.vocab_size}`);
+    throw new ConfigError(
+      `saveBertDirectory: the tokenizer has ${tokenizer.getVocabSize()} tokens but the model's "vocab_size" is ${model.config.vocab_size}`,
+    );
   }
   await saveModel(model, dir);
   if (!tokenizer) return;
@@ -124,6 +133,10 @@ export async function saveBertDirectory(model: BertPreTrainedModel, dir: string,
     const vocab = [...tokenizer.getVocab(false)].sort((a, b) => a[1] - b[1]);
     await writeFileAtomic(join(dir, 'vocab.txt'), `${vocab.map(([t]) => t).join('\n')}\n`);
   }
-  const tc = { tokenizer_class: 'BertTokenizer', do_lower_case: json.normalizer?.lowercase ?? true, model_max_length: model.config.max_position_embeddings };
+  const tc = {
+    tokenizer_class: 'BertTokenizer',
+    do_lower_case: json.normalizer?.lowercase ?? true,
+    model_max_length: model.config.max_position_embeddings,
+  };
   await writeFileAtomic(join(dir, 'tokenizer_config.json'), `${JSON.stringify(tc, null, 2)}\n`);
 }

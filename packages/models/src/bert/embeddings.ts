@@ -22,8 +22,14 @@ export class BertEmbeddings extends Module {
     super(options);
     const c = config;
     const std = c.initializer_range;
-    this.word_embeddings = this.child('word_embeddings', new Embedding(c.vocab_size, c.hidden_size, { ...this.childOptions, std, paddingIdx: c.pad_token_id }));
-    this.position_embeddings = this.child('position_embeddings', new Embedding(c.max_position_embeddings, c.hidden_size, { ...this.childOptions, std }));
+    this.word_embeddings = this.child(
+      'word_embeddings',
+      new Embedding(c.vocab_size, c.hidden_size, { ...this.childOptions, std, paddingIdx: c.pad_token_id }),
+    );
+    this.position_embeddings = this.child(
+      'position_embeddings',
+      new Embedding(c.max_position_embeddings, c.hidden_size, { ...this.childOptions, std }),
+    );
     this.token_type_embeddings = this.child('token_type_embeddings', new Embedding(c.type_vocab_size, c.hidden_size, { ...this.childOptions, std }));
     this.LayerNorm = this.child('LayerNorm', new LayerNorm(c.hidden_size, { ...this.childOptions, eps: c.layer_norm_eps }));
     this.dropout = this.child('dropout', new Dropout(c.hidden_dropout_prob, this.childOptions));
@@ -41,7 +47,10 @@ export class BertEmbeddings extends Module {
     if (s > maxPos && !positionIds) {
       throw new ConfigError(`BERT: inputIds has ${s} tokens per sequence, more than "max_position_embeddings" = ${maxPos}`);
     }
-    for (const [t, name] of [[tokenTypeIds, 'tokenTypeIds'], [positionIds, 'positionIds']] as const) {
+    for (const [t, name] of [
+      [tokenTypeIds, 'tokenTypeIds'],
+      [positionIds, 'positionIds'],
+    ] as const) {
       if (!t) continue;
       if (t.dtype !== 'int32') throw new DTypeError(`BertEmbeddings: ${name} must be int32, got ${t.dtype}`);
       if (t.rank !== 2 || t.shape[1] !== s || (t.shape[0] !== b && t.shape[0] !== 1)) {
@@ -59,4 +68,3 @@ export class BertEmbeddings extends Module {
     return this.dropout.forward(this.LayerNorm.forward(x));
   }
 }
-

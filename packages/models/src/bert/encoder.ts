@@ -1,4 +1,19 @@
-import { DTypeError, ShapeError, add, dropout, matmul, maskedSoftmax, mul, reshape, scaledDotProductAttention, slice, softmax, tanh, transpose, type Tensor } from '@heed/core';
+import {
+  DTypeError,
+  ShapeError,
+  add,
+  dropout,
+  matmul,
+  maskedSoftmax,
+  mul,
+  reshape,
+  scaledDotProductAttention,
+  slice,
+  softmax,
+  tanh,
+  transpose,
+  type Tensor,
+} from '@heed/core';
 import { Dropout, LayerNorm, Linear, Module, ModuleList, type ModuleOptions } from '@heed/layers';
 import type { BertConfig } from './config.js';
 import { activation, initLinear } from './init.js';
@@ -143,7 +158,8 @@ export class BertEncoder extends Module {
   forward(x: Tensor, attentionMask?: Tensor): Tensor {
     let keyMask: Tensor | undefined;
     if (attentionMask) {
-      if (attentionMask.dtype !== 'bool') throw new DTypeError(`BertEncoder: attentionMask must be bool (true = real token), got ${attentionMask.dtype}`);
+      if (attentionMask.dtype !== 'bool')
+        throw new DTypeError(`BertEncoder: attentionMask must be bool (true = real token), got ${attentionMask.dtype}`);
       const [b, s] = x.shape as [number, number];
       if (attentionMask.rank !== 2 || attentionMask.shape[0] !== b || attentionMask.shape[1] !== s) {
         throw new ShapeError(`BertEncoder: attentionMask must be [${b}, ${s}] like inputIds, got [${attentionMask.shape.join(',')}]`);

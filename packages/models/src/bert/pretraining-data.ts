@@ -63,7 +63,8 @@ export function nspExamples(documents: readonly (readonly (readonly number[])[])
   if (!(Number.isInteger(maxLength) && maxLength >= 5)) throw new ArgumentError(`nspExamples: maxLength must be an integer ≥ 5, got ${maxLength}`);
   const usable = documents.map((d) => d.filter((s) => s.length > 0));
   const sources = usable.map((d, i) => i).filter((i) => usable[i]!.length > 0);
-  if (sources.length < 2 && usable.some((d) => d.length >= 2)) throw new ArgumentError('nspExamples: random next sentences need at least two non-empty documents');
+  if (sources.length < 2 && usable.some((d) => d.length >= 2))
+    throw new ArgumentError('nspExamples: random next sentences need at least two non-empty documents');
   const rng = new Rng(options.seed);
   const room = maxLength - 3;
   const out: NspExample[] = [];

@@ -71,7 +71,10 @@ export class BertPreTrainingHeads extends BertOnlyMLMHead {
 
   constructor(config: BertConfig, decoderWeight: Variable, options: ModuleOptions = {}) {
     super(config, decoderWeight, options);
-    this.seq_relationship = this.child('seq_relationship', initLinear(new Linear(config.hidden_size, 2, this.childOptions), config.initializer_range, this.rng));
+    this.seq_relationship = this.child(
+      'seq_relationship',
+      initLinear(new Linear(config.hidden_size, 2, this.childOptions), config.initializer_range, this.rng),
+    );
   }
 }
 
@@ -111,10 +114,13 @@ function mlmLogits(bert: BertModel, head: BertLMPredictionHead, hidden: Tensor, 
   let states = hidden;
   let labels = batch.labels;
   if (labels && (labels.dtype !== 'int32' || labels.rank !== 2 || labels.shape[0] !== b || labels.shape[1] !== s)) {
-    throw new ShapeError(`${bert.config.architectures?.[0] ?? 'BERT'}: labels must be int32 [${b}, ${s}] like inputIds, got ${labels.dtype} [${labels.shape.join(',')}]`);
+    throw new ShapeError(
+      `${bert.config.architectures?.[0] ?? 'BERT'}: labels must be int32 [${b}, ${s}] like inputIds, got ${labels.dtype} [${labels.shape.join(',')}]`,
+    );
   }
   if (pos) {
-    if (pos.dtype !== 'int32' || pos.rank !== 1) throw new DTypeError(`BERT: maskedPositions must be int32 [n] (flat row·S + column), got ${pos.dtype} [${pos.shape.join(',')}]`);
+    if (pos.dtype !== 'int32' || pos.rank !== 1)
+      throw new DTypeError(`BERT: maskedPositions must be int32 [n] (flat row·S + column), got ${pos.dtype} [${pos.shape.join(',')}]`);
     states = gather(reshape(hidden, [b * s, h]), pos, 0);
     if (labels) labels = gather(reshape(labels, [b * s]), pos, 0);
   }

@@ -31,7 +31,13 @@ export interface QaWindowOptions {
  * a window that does not hold the whole answer is labelled at `[CLS]` (0, 0). Without an
  * answer every window is labelled (0, 0). The tokenizer's truncation setting is restored.
  */
-export function qaWindows(tokenizer: Tokenizer, question: string, context: string, answer: QaAnswer | undefined, options: QaWindowOptions): QaWindow[] {
+export function qaWindows(
+  tokenizer: Tokenizer,
+  question: string,
+  context: string,
+  answer: QaAnswer | undefined,
+  options: QaWindowOptions,
+): QaWindow[] {
   const { maxLength, docStride } = options;
   const saved = tokenizer.truncation;
   tokenizer.enableTruncation({ maxLength, stride: docStride, strategy: 'only_second' });
@@ -44,7 +50,10 @@ export function qaWindows(tokenizer: Tokenizer, question: string, context: strin
   }
   const encodings = [first, ...first.overflowing];
   if (answer && !(answer.answerStart >= 0 && answer.answerStart + answer.text.length <= context.length)) {
-    throw new ArgumentError(`qaWindows: the answer [${answer.answerStart}, ${answer.answerStart + answer.text.length}) lies outside the context (${context.length} characters)`);
+    throw new ArgumentError(
+      `qaWindows: the answer [${answer.answerStart}, ${answer.answerStart + answer.text.length}) ` +
+        `lies outside the context (${context.length} characters)`,
+    );
   }
   return encodings.map((encoding) => {
     if (!answer) return { encoding, startPosition: 0, endPosition: 0 };
@@ -113,7 +122,13 @@ function softmaxMasked(logits: ArrayLike<number>, allowed: (i: number) => boolea
  * window w's rows (length ≥ the window's tokens). Identical character spans found in
  * several windows are kept once, with their best score.
  */
-export function bestSpans(context: string, windows: readonly Pick<Encoding, 'sequenceIds' | 'starts' | 'ends' | 'length'>[], startLogits: readonly ArrayLike<number>[], endLogits: readonly ArrayLike<number>[], options: BestSpansOptions = {}): QaSpan[] {
+export function bestSpans(
+  context: string,
+  windows: readonly Pick<Encoding, 'sequenceIds' | 'starts' | 'ends' | 'length'>[],
+  startLogits: readonly ArrayLike<number>[],
+  endLogits: readonly ArrayLike<number>[],
+  options: BestSpansOptions = {},
+): QaSpan[] {
   const maxLen = options.maxAnswerLength ?? 15;
   const topK = options.topK ?? 1;
   if (!(Number.isInteger(maxLen) && maxLen > 0)) throw new ArgumentError(`bestSpans: maxAnswerLength must be a positive integer, got ${maxLen}`);

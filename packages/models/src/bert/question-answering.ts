@@ -48,7 +48,10 @@ export class BertForQuestionAnswering extends BertPreTrainedModel<BertQuestionAn
     const out: BertQuestionAnsweringOutput = { startLogits, endLogits };
     const { startPositions: sp, endPositions: ep } = batch;
     if (sp && ep) {
-      for (const [t, n] of [[sp, 'startPositions'], [ep, 'endPositions']] as const) {
+      for (const [t, n] of [
+        [sp, 'startPositions'],
+        [ep, 'endPositions'],
+      ] as const) {
         if (t.dtype !== 'int32') throw new DTypeError(`BertForQuestionAnswering: ${n} must be int32, got ${t.dtype}`);
         if (t.rank !== 1 || t.shape[0] !== b) throw new ShapeError(`BertForQuestionAnswering: ${n} must be [${b}], got [${t.shape.join(',')}]`);
       }

@@ -17,7 +17,11 @@ export interface AlignWordLabelsOptions {
  * pre-tokenizer that splits where the dataset's words end. Words cut off by truncation
  * simply get no label.
  */
-export function alignWordLabels(encoding: Pick<Encoding, 'wordIds' | 'sequenceIds'>, wordLabels: readonly number[], options: AlignWordLabelsOptions = {}): number[] {
+export function alignWordLabels(
+  encoding: Pick<Encoding, 'wordIds' | 'sequenceIds'>,
+  wordLabels: readonly number[],
+  options: AlignWordLabelsOptions = {},
+): number[] {
   const ignore = options.ignoreIndex ?? -100;
   const out: number[] = [];
   let previous: number | null = null;
@@ -27,7 +31,8 @@ export function alignWordLabels(encoding: Pick<Encoding, 'wordIds' | 'sequenceId
       previous = null;
       return;
     }
-    if (w >= wordLabels.length) throw new ArgumentError(`alignWordLabels: the encoding has word ${w} but only ${wordLabels.length} word labels were given`);
+    if (w >= wordLabels.length)
+      throw new ArgumentError(`alignWordLabels: the encoding has word ${w} but only ${wordLabels.length} word labels were given`);
     out.push(w !== previous || options.labelAllSubTokens ? wordLabels[w]! : ignore);
     previous = w;
   });
@@ -39,7 +44,11 @@ export function alignWordLabels(encoding: Pick<Encoding, 'wordIds' | 'sequenceId
  * word's first sub-token (`perToken[i]` is token i's prediction). Words truncated away are
  * `undefined`.
  */
-export function firstSubTokenPredictions<T>(encoding: Pick<Encoding, 'wordIds' | 'sequenceIds'>, perToken: readonly T[], numWords: number): (T | undefined)[] {
+export function firstSubTokenPredictions<T>(
+  encoding: Pick<Encoding, 'wordIds' | 'sequenceIds'>,
+  perToken: readonly T[],
+  numWords: number,
+): (T | undefined)[] {
   const out = new Array<T | undefined>(numWords).fill(undefined);
   encoding.wordIds.forEach((w, i) => {
     if (w === null || (encoding.sequenceIds[i] ?? 0) !== 0 || w >= numWords) return;
