@@ -13,4 +13,12 @@ import { translationTask } from './pipelines/translation.js';
  * registered by name under `TOKENS.Pipeline`. Add `modelsModule` (model types) and
  * `layersModule` too.
  */
-export const tasksModule: ContainerModule = taskTypes(translationTask, textClassificationTask, tokenClassificationTask, questionAnsweringTask, fillMaskTask, textGenerationTask, featureExtractionTask);
+export const tasksModule: ContainerModule = taskTypes(
+  translationTask,
+  textClassificationTask,
+  tokenClassificationTask,
+  questionAnsweringTask,
+  fillMaskTask,
+  textGenerationTask,
+  featureExtractionTask,
+);

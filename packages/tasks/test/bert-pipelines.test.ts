@@ -10,14 +10,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensor, type Heed, type Tensor } from '@heed/core';
 import { createModel, type Model } from '@heed/models';
 import { saveTokenizer } from '@heed/tokenizers/node';
-import { TaskInputError, type FillMaskPipeline, type QuestionAnsweringPipeline, type TextClassificationPipeline, type TokenClassificationPipeline } from '../src/index.js';
+import {
+  TaskInputError,
+  type FillMaskPipeline,
+  type QuestionAnsweringPipeline,
+  type TextClassificationPipeline,
+  type TokenClassificationPipeline,
+} from '../src/index.js';
 import { pipeline } from '../src/node.js';
 import { testHeed } from './helpers.js';
 import { VOCAB, tinyTokenizer } from './tiny-models.js';
 
 let heed: Heed;
 const tok = tinyTokenizer();
-const CONFIG = { vocab_size: VOCAB.length, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 };
+const CONFIG = {
+  vocab_size: VOCAB.length,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 64,
+};
 
 beforeAll(async () => {
   heed = await testHeed();
@@ -38,7 +51,10 @@ async function alone(model: Model, a: string, b: string | null, name: string): P
   const e = tok.encode(a, b);
   const n = e.length;
   const out = heed.tidy(() => {
-    const o = model.forward({ inputIds: tensor(Int32Array.from(e.ids), [1, n], 'int32'), tokenTypeIds: tensor(Int32Array.from(e.typeIds), [1, n], 'int32') }) as Record<string, Tensor>;
+    const o = model.forward({
+      inputIds: tensor(Int32Array.from(e.ids), [1, n], 'int32'),
+      tokenTypeIds: tensor(Int32Array.from(e.typeIds), [1, n], 'int32'),
+    }) as Record<string, Tensor>;
     return o[name]!;
   });
   const d = (await out.data()) as Float32Array;
@@ -94,7 +110,12 @@ describe('pipelines on BERT heads', () => {
     const { dir, model } = await bertDir('BertForQuestionAnswering');
     const qa = await pipeline<QuestionAnsweringPipeline>(heed, 'question-answering', dir);
     const q = { question: 'where does anna live ?', context: 'Anna lives in Paris . The cat sat on the mat .' };
-    const [a] = (await qa.run([q, { question: 'the cat ?', context: 'good film' }])) as Array<{ score: number; start: number; end: number; answer: string }>;
+    const [a] = (await qa.run([q, { question: 'the cat ?', context: 'good film' }])) as Array<{
+      score: number;
+      start: number;
+      end: number;
+      answer: string;
+    }>;
     expect(a!.answer).toBe(q.context.slice(a!.start, a!.end));
     const { postprocessQuestionAnswering } = await import('../src/postprocess/index.js');
     const e = tok.encode(q.question, q.context);

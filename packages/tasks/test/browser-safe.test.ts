@@ -25,7 +25,8 @@ describe('browser safety', () => {
     expect(files.size).toBeGreaterThan(20);
     for (const [file, specs] of files) {
       expect(file).not.toMatch(/-node\.ts$|\/cli\//);
-      for (const s of specs) expect([file, s]).not.toEqual([file, expect.stringMatching(/^node:|^(fs|path|zlib|readline|cli-progress|commander)$|\/node$|-node\.js$/)]);
+      for (const s of specs)
+        expect([file, s]).not.toEqual([file, expect.stringMatching(/^node:|^(fs|path|zlib|readline|cli-progress|commander)$|\/node$|-node\.js$/)]);
     }
     expect([...reachable(join(SRC, 'node.ts')).keys()].some((f) => f.endsWith('files-node.ts'))).toBe(true);
   });

@@ -1,4 +1,7 @@
-/** The heed CLI in-process: predict writes each task's format atomically, eval scores models and prediction files, bad input exits 1 without output. */
+/**
+ * The heed CLI in-process: predict writes each task's format atomically, eval scores models and
+ * prediction files, bad input exits 1 without output.
+ */
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,14 @@ import { VOCAB, tinyTokenizer } from './tiny-models.js';
 
 let heed: Heed;
 let tmp: string;
-const CONFIG = { vocab_size: VOCAB.length, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 };
+const CONFIG = {
+  vocab_size: VOCAB.length,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 64,
+};
 
 async function bertDir(type: string, extra: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmp, 'model-'));
@@ -57,7 +67,9 @@ describe('heed predict / eval', () => {
     expect(labels.slice(0, 3).every((l) => l === 'negative' || l === 'positive')).toBe(true);
     expect(labels[3]).toBe('');
     const byModel = JSON.parse((await cli('eval', 'text-classification', '--model', dir, '--data', input)).out);
-    const byFile = JSON.parse((await cli('eval', 'text-classification', '--predictions', output, '--data', input, '--labels', 'negative,positive')).out);
+    const byFile = JSON.parse(
+      (await cli('eval', 'text-classification', '--predictions', output, '--data', input, '--labels', 'negative,positive')).out,
+    );
     expect(byModel).toEqual(byFile);
     const gold = ['1', '0', '1'];
     const correct = labels.slice(0, 3).filter((l, i) => String(['negative', 'positive'].indexOf(l)) === gold[i]).length;
@@ -68,7 +80,17 @@ describe('heed predict / eval', () => {
   it('token-classification: CoNLL in, "token tag" lines out with blank and -DOCSTART- lines copied; eval scores with conlleval', async () => {
     const dir = await bertDir('BertForTokenClassification', { id2label: { 0: 'O', 1: 'B-PER', 2: 'I-PER', 3: 'B-LOC', 4: 'I-LOC' } });
     const input = join(tmp, 'ner.txt');
-    const lines = ['-DOCSTART- -X- -X- O', '', 'Anna NNP B-NP B-PER', 'Smithson NNP I-NP I-PER', 'lives VBZ B-VP O', '', 'Paris NNP B-NP B-LOC', '.', ''];
+    const lines = [
+      '-DOCSTART- -X- -X- O',
+      '',
+      'Anna NNP B-NP B-PER',
+      'Smithson NNP I-NP I-PER',
+      'lives VBZ B-VP O',
+      '',
+      'Paris NNP B-NP B-LOC',
+      '.',
+      '',
+    ];
     lines[7] = '. . O O';
     await writeFile(input, `${lines.join('\n')}\n`);
     const output = join(tmp, 'tags.txt');
@@ -86,7 +108,23 @@ describe('heed predict / eval', () => {
   it('question-answering: SQuAD JSON in, {id: answer} out; eval gives exact match and F1', async () => {
     const dir = await bertDir('BertForQuestionAnswering');
     const context = 'Anna lives in Paris . The cat sat on the mat .';
-    const squad = { version: '1.1', data: [{ title: 't', paragraphs: [{ context, qas: [{ id: 'q1', question: 'where does anna live ?', answers: [{ text: 'Paris', answer_start: 14 }] }, { id: 'q2', question: 'the cat ?', answers: [{ text: 'the mat', answer_start: 37 }] }] }] }] };
+    const squad = {
+      version: '1.1',
+      data: [
+        {
+          title: 't',
+          paragraphs: [
+            {
+              context,
+              qas: [
+                { id: 'q1', question: 'where does anna live ?', answers: [{ text: 'Paris', answer_start: 14 }] },
+                { id: 'q2', question: 'the cat ?', answers: [{ text: 'the mat', answer_start: 37 }] },
+              ],
+            },
+          ],
+        },
+      ],
+    };
     const input = join(tmp, 'squad.json');
     await writeFile(input, JSON.stringify(squad));
     const output = join(tmp, 'answers.json');
@@ -101,7 +139,16 @@ describe('heed predict / eval', () => {
 
   it('translation: one sentence per line in and out, heatmaps with --attention; eval gives sacreBLEU on the pair file', async () => {
     const dir = await bertDir('Transformer', {
-      src_vocab_size: VOCAB.length, tgt_vocab_size: VOCAB.length, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 1, ffn_dim: 32, dropout: 0, bos_token_id: 2, eos_token_id: 3,
+      src_vocab_size: VOCAB.length,
+      tgt_vocab_size: VOCAB.length,
+      d_model: 16,
+      num_heads: 2,
+      encoder_layers: 1,
+      decoder_layers: 1,
+      ffn_dim: 32,
+      dropout: 0,
+      bos_token_id: 2,
+      eos_token_id: 3,
     });
     const pairs = join(tmp, 'pairs.txt');
     await writeFile(pairs, 'Anna lives in Paris.\tanna lives in paris .\nThe cat.\tthe cat\n');
@@ -113,7 +160,12 @@ describe('heed predict / eval', () => {
     expect(r.code).toBe(0);
     const lines = (await readFile(output, 'utf8')).split('\n');
     expect(lines).toHaveLength(3);
-    expect(readdirSync(heat).sort()).toEqual(['sentence0.layer0.head0.png', 'sentence0.layer0.head0.svg', 'sentence0.layer0.head1.png', 'sentence0.layer0.head1.svg']);
+    expect(readdirSync(heat).sort()).toEqual([
+      'sentence0.layer0.head0.png',
+      'sentence0.layer0.head0.svg',
+      'sentence0.layer0.head1.png',
+      'sentence0.layer0.head1.svg',
+    ]);
     const byModel = JSON.parse((await cli('eval', 'translation', '--model', dir, '--data', pairs, '--max-length', '6')).out);
     const byFile = JSON.parse((await cli('eval', 'translation', '--predictions', output, '--data', pairs)).out);
     expect(byModel).toEqual(byFile);

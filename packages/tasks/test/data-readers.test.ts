@@ -96,7 +96,17 @@ describe('CoNLL', () => {
   }, 60_000);
 
   it('parses docstarts, tab lines and blank runs; malformed lines name file and line', async () => {
-    const lines = ['-DOCSTART- -X- -X- O', '', 'EU NNP B-NP B-ORG', 'rejects VBZ B-VP O', '', '', '-DOCSTART- -X- -X- O', 'Peter NNP B-NP B-PER', '\t'];
+    const lines = [
+      '-DOCSTART- -X- -X- O',
+      '',
+      'EU NNP B-NP B-ORG',
+      'rejects VBZ B-VP O',
+      '',
+      '',
+      '-DOCSTART- -X- -X- O',
+      'Peter NNP B-NP B-PER',
+      '\t',
+    ];
     const s = await collect(parseConll(lines, 'mini.txt'));
     expect(s.map((x) => [x.tokens, x.tags, x.document, x.line])).toEqual([
       [['EU', 'rejects'], ['B-ORG', 'O'], 0, 3],
@@ -124,8 +134,12 @@ describe('GLUE TSV', () => {
   it('pairs, missing columns and ragged rows', async () => {
     const rows = await collect(parseGlueTsv(splitLines('sentence1\tsentence2\tlabel\na\tb\t1\n'), 'rte.tsv'));
     expect(rows).toEqual([{ fields: { sentence1: 'a', sentence2: 'b', label: '1' }, line: 2 }]);
-    await expect(collect(parseGlueTsv(['sentence\tlabel', 'x\t1', 'y'], 'sst.tsv'))).rejects.toThrow('sst.tsv:3: expected 2 tab-separated columns (sentence, label), got 1');
-    await expect(collect(parseGlueTsv(['text\tlabel'], 'sst.tsv', ['sentence']))).rejects.toThrow(/sst\.tsv:1: the header lacks column\(s\) "sentence"/);
+    await expect(collect(parseGlueTsv(['sentence\tlabel', 'x\t1', 'y'], 'sst.tsv'))).rejects.toThrow(
+      'sst.tsv:3: expected 2 tab-separated columns (sentence, label), got 1',
+    );
+    await expect(collect(parseGlueTsv(['text\tlabel'], 'sst.tsv', ['sentence']))).rejects.toThrow(
+      /sst\.tsv:1: the header lacks column\(s\) "sentence"/,
+    );
     await expect(collect(parseGlueTsv(['a\ta'], 'x.tsv'))).rejects.toThrow(/x\.tsv:1: header column 2 is empty or repeated/);
     await expect(collect(parseGlueTsv([], 'empty.tsv'))).rejects.toThrow(DataFormatError);
   });
@@ -151,7 +165,9 @@ describe('SQuAD v1.1', () => {
     expect(() => parseSquad(bad, 'dev.json')).toThrow(/^dev\.json:4: not valid JSON/);
     const noId = JSON.stringify({ version: '1.1', data: [{ title: 't', paragraphs: [{ context: 'abc', qas: [{ question: 'q?', answers: [] }] }] }] });
     expect(() => parseSquad(noId, 'd.json')).toThrow('d.json: data[0].paragraphs[0].qas[0].id: must be a string, got undefined');
-    const badStart = JSON.stringify({ data: [{ title: 't', paragraphs: [{ context: 'abc', qas: [{ id: '1', question: 'q', answers: [{ text: 'a', answer_start: 9 }] }] }] }] });
+    const badStart = JSON.stringify({
+      data: [{ title: 't', paragraphs: [{ context: 'abc', qas: [{ id: '1', question: 'q', answers: [{ text: 'a', answer_start: 9 }] }] }] }],
+    });
     expect(() => parseSquad(badStart, 'd.json')).toThrow(/answers\[0\]\.answer_start: must be an offset into the context \(0\.\.3\), got 9/);
     expect(() => parseSquad('[]', 'd.json')).toThrow(DataFormatError);
   });

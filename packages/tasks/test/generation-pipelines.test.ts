@@ -34,7 +34,20 @@ async function dirOf<M extends Model>(config: Record<string, unknown>): Promise<
 
 describe('text-generation pipeline', () => {
   it.each([
-    ['TransformerLM', { vocab_size: V, d_model: 16, num_heads: 2, num_layers: 1, ffn_dim: 32, max_position_embeddings: 64, dropout: 0, bos_token_id: 2, eos_token_id: 3 }],
+    [
+      'TransformerLM',
+      {
+        vocab_size: V,
+        d_model: 16,
+        num_heads: 2,
+        num_layers: 1,
+        ffn_dim: 32,
+        max_position_embeddings: 64,
+        dropout: 0,
+        bos_token_id: 2,
+        eos_token_id: 3,
+      },
+    ],
     ['RNNLM', { vocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }],
   ])('%s: prompts continue as generation alone; full text starts with the prompt', async (type, config) => {
     const { dir, model } = await dirOf<Model & Generative<object>>({ architectures: [type], ...config });
@@ -50,7 +63,9 @@ describe('text-generation pipeline', () => {
       src.attentionMask.dispose();
       const cont = (await gen.run(prompts[i]!, { maxNewTokens: 6, returnFullText: false })) as { generated_text: string };
       expect(got[i]!.generated_text.startsWith(prompts[i]!)).toBe(true);
-      expect(tok.encode(cont.generated_text, null, { addSpecialTokens: false }).ids).toEqual(tok.encode(tok.decode(h!.tokens), null, { addSpecialTokens: false }).ids);
+      expect(tok.encode(cont.generated_text, null, { addSpecialTokens: false }).ids).toEqual(
+        tok.encode(tok.decode(h!.tokens), null, { addSpecialTokens: false }).ids,
+      );
     }
     const sampled = (await gen.run(prompts, { maxNewTokens: 4, strategy: 'sample', seed: 1, topK: 5 })) as Array<{ generated_text: string }>;
     expect(sampled).toEqual(await gen.run(prompts, { maxNewTokens: 4, strategy: 'sample', seed: 1, topK: 5 }));
@@ -64,14 +79,25 @@ describe('text-generation pipeline', () => {
 
 describe('feature-extraction pipeline', () => {
   it('BertModel hidden states per token equal the model alone; mean and cls pooling; normalisation', async () => {
-    const { dir, model } = await dirOf({ architectures: ['BertModel'], vocab_size: V, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 });
+    const { dir, model } = await dirOf({
+      architectures: ['BertModel'],
+      vocab_size: V,
+      hidden_size: 16,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 32,
+      max_position_embeddings: 64,
+    });
     const fe = await pipeline<FeatureExtractionPipeline>(heed, 'feature-extraction', dir);
     const texts = ['anna lives in paris .', 'the cat'];
     const got = (await fe.run(texts)) as number[][][];
     for (let i = 0; i < texts.length; i++) {
       const e = tok.encode(texts[i]!);
       const n = e.length;
-      const h = heed.tidy(() => (model.forward({ inputIds: tensor(Int32Array.from(e.ids), [1, n], 'int32') }) as unknown as { lastHiddenState: Tensor }).lastHiddenState);
+      const h = heed.tidy(
+        () =>
+          (model.forward({ inputIds: tensor(Int32Array.from(e.ids), [1, n], 'int32') }) as unknown as { lastHiddenState: Tensor }).lastHiddenState,
+      );
       const ref = (await h.data()) as Float32Array;
       h.dispose();
       expect(got[i]).toHaveLength(n);

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { attentionPng, attentionSvg, crc32, heatColor } from '../src/render/index.js';
 import { TaskInputError } from '../src/errors.js';
 
-const MAP = { weights: [[1, 0, 0.5], [0.25, 0.75, 0]], sourceTokens: ['le', '<chat>', '&'], targetTokens: ['the', 'cat'], title: 'layer0.head1' };
+const MAP = {
+  weights: [
+    [1, 0, 0.5],
+    [0.25, 0.75, 0],
+  ],
+  sourceTokens: ['le', '<chat>', '&'],
+  targetTokens: ['the', 'cat'],
+  title: 'layer0.head1',
+};
 
 /** Reads a PNG's chunks; checks their CRCs. */
 function chunks(png: Uint8Array): Map<string, Uint8Array[]> {
@@ -54,7 +62,23 @@ describe('attention heatmaps', () => {
 
   it('mis-shaped maps get typed errors', () => {
     expect(() => attentionSvg({ ...MAP, targetTokens: ['x'] })).toThrow(TaskInputError);
-    expect(() => attentionPng({ ...MAP, weights: [[1, 0], [0, 1]] })).toThrow(/row 0 has 2 values for 3 source tokens/);
-    expect(() => attentionPng({ ...MAP, weights: [[1, 0, NaN], [0, 1, 0]] })).toThrow(/non-finite/);
+    expect(() =>
+      attentionPng({
+        ...MAP,
+        weights: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/row 0 has 2 values for 3 source tokens/);
+    expect(() =>
+      attentionPng({
+        ...MAP,
+        weights: [
+          [1, 0, NaN],
+          [0, 1, 0],
+        ],
+      }),
+    ).toThrow(/non-finite/);
   });
 });

@@ -23,10 +23,22 @@ import {
 } from '../src/index.js';
 import { pipeline } from '../src/node.js';
 import { testHeed, tinyModelDir } from './helpers.js';
-import { hostWeights, meanLogits, tinyTokenizer, tokenLogits, type TinyForSequenceClassification, type TinyForTokenClassification } from './tiny-models.js';
+import {
+  hostWeights,
+  meanLogits,
+  tinyTokenizer,
+  tokenLogits,
+  type TinyForSequenceClassification,
+  type TinyForTokenClassification,
+} from './tiny-models.js';
 
 /** A user's own task: mean token embedding of a text (a feature extractor), with its own pipeline class. */
-class SentenceVectorPipeline extends Pipeline<string, number[], { batchSize?: number }, { lengths: number[]; encs: ReturnType<ReturnType<typeof tinyTokenizer>['encode']>[] }> {
+class SentenceVectorPipeline extends Pipeline<
+  string,
+  number[],
+  { batchSize?: number },
+  { lengths: number[]; encs: ReturnType<ReturnType<typeof tinyTokenizer>['encode']>[] }
+> {
   readonly task = 'sentence-vector';
   preprocess(inputs: readonly string[]) {
     const encs = inputs.map((t) => this.parts.tokenizer.encode(t));
@@ -39,11 +51,13 @@ class SentenceVectorPipeline extends Pipeline<string, number[], { batchSize?: nu
   postprocess(out: Record<string, HostTensor>, pre: { lengths: number[] }): number[][] {
     const { data, shape } = out.emb!;
     const [, s, d] = shape as [number, number, number];
-    return pre.lengths.map((n, r) => Array.from({ length: d }, (_, k) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += data[(r * s + i) * d + k]!;
-      return acc / n;
-    }));
+    return pre.lengths.map((n, r) =>
+      Array.from({ length: d }, (_, k) => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += data[(r * s + i) * d + k]!;
+        return acc / n;
+      }),
+    );
   }
 }
 const userTasks = taskTypes({ task: 'sentence-vector', architectures: [], create: (heed, parts, o) => new SentenceVectorPipeline(heed, parts, o) });
@@ -64,7 +78,9 @@ afterAll(() => heed.dispose());
 
 describe('text-classification pipeline', () => {
   it('single texts and pairs, batched, against float64 host logits; memory stays flat', async () => {
-    const { dir, model } = await tinyModelDir<TinyForSequenceClassification>(heed, 'TinyForSequenceClassification', { id2label: { 0: 'negative', 1: 'positive' } });
+    const { dir, model } = await tinyModelDir<TinyForSequenceClassification>(heed, 'TinyForSequenceClassification', {
+      id2label: { 0: 'negative', 1: 'positive' },
+    });
     const h = await hostWeights(model);
     model.dispose();
     const clf = await pipeline<TextClassificationPipeline>(heed, 'text-classification', dir);
@@ -92,12 +108,24 @@ describe('text-classification pipeline', () => {
 describe('token-classification pipeline', () => {
   it('entities with offsets into the text; windows with a stride give the same entities', async () => {
     const labels = { 0: 'O', 1: 'B-PER', 2: 'I-PER', 3: 'B-LOC', 4: 'I-LOC' };
-    const { dir, model } = await tinyModelDir<TinyForTokenClassification>(heed, 'TinyForTokenClassification', { num_labels: 5, id2label: labels }, 11);
+    const { dir, model } = await tinyModelDir<TinyForTokenClassification>(
+      heed,
+      'TinyForTokenClassification',
+      { num_labels: 5, id2label: labels },
+      11,
+    );
     const h = await hostWeights(model);
     model.dispose();
     const ner = await pipeline<TokenClassificationPipeline>(heed, 'token-classification', dir);
     const text = 'Anna Smithson lives in Paris . The cat sat on the mat , in Paris .';
-    const none = (await ner.run(text, { ignoreLabels: [] })) as Array<{ entity: string; score: number; index: number; word: string; start: number; end: number }>;
+    const none = (await ner.run(text, { ignoreLabels: [] })) as Array<{
+      entity: string;
+      score: number;
+      index: number;
+      word: string;
+      start: number;
+      end: number;
+    }>;
     const enc = tok.encode(text);
     expect(none).toHaveLength(enc.length - 2);
     for (const e of none) {
@@ -130,12 +158,17 @@ describe('question-answering pipeline', () => {
     const { dir, model } = await tinyModelDir(heed, 'TinyForQuestionAnswering', {}, 5);
     model.dispose();
     const qa = await pipeline<QuestionAnsweringPipeline>(heed, 'question-answering', dir);
-    const context = 'Anna lives in Paris . The cat sat on the mat . ' .repeat(6).trim();
+    const context = 'Anna lives in Paris . The cat sat on the mat . '.repeat(6).trim();
     const input = { question: 'where does anna live ?', context };
     const best = (await qa.run(input)) as { score: number; start: number; end: number; answer: string };
     expect(best.answer).toBe(context.slice(best.start, best.end));
     expect(best.score).toBeGreaterThan(0);
-    const windowed = (await qa.run(input, { maxSeqLength: 16, docStride: 4, topK: 3 })) as Array<{ score: number; answer: string; start: number; end: number }>;
+    const windowed = (await qa.run(input, { maxSeqLength: 16, docStride: 4, topK: 3 })) as Array<{
+      score: number;
+      answer: string;
+      start: number;
+      end: number;
+    }>;
     expect(windowed).toHaveLength(3);
     expect(windowed[0]!.score).toBeGreaterThanOrEqual(windowed[1]!.score);
     for (const a of windowed) expect(a.answer).toBe(context.slice(a.start, a.end));
@@ -143,7 +176,9 @@ describe('question-answering pipeline', () => {
     const short = (await qa.run({ question: 'where does anna live , the cat sat on the mat ?', context: 'Paris' })) as { answer: string };
     expect(short.answer).toBe('Paris');
     await expect(qa.run({ question: '  ', context })).rejects.toThrow(/empty question/);
-    await expect(qa.run({ question: 'the cat sat on the mat '.repeat(4), context }, { maxSeqLength: 16, docStride: 4 })).rejects.toThrow(TaskInputError);
+    await expect(qa.run({ question: 'the cat sat on the mat '.repeat(4), context }, { maxSeqLength: 16, docStride: 4 })).rejects.toThrow(
+      TaskInputError,
+    );
     const before = heed.memory().tensors;
     for (let i = 0; i < 20; i++) await qa.run([input, input], { maxSeqLength: 16, docStride: 4 });
     expect(heed.memory().tensors).toBe(before);
@@ -179,7 +214,9 @@ describe('tasks as plugins', () => {
     const ref = Array.from({ length: 8 }, (_, k) => ids.reduce((a, id) => a + h.emb[id * 8 + k]!, 0) / ids.length);
     expect(v).toEqual(ref.map((x) => expect.closeTo(x, 5)));
     p.dispose();
-    expect(heed.names(Symbol.for('heed.Pipeline'))).toEqual(expect.arrayContaining(['text-classification', 'token-classification', 'question-answering', 'fill-mask', 'sentence-vector']));
+    expect(heed.names(Symbol.for('heed.Pipeline'))).toEqual(
+      expect.arrayContaining(['text-classification', 'token-classification', 'question-answering', 'fill-mask', 'sentence-vector']),
+    );
   });
 
   it('a directory for another task names the task and the architecture; unknown tasks list the registered ones', async () => {

@@ -25,7 +25,9 @@ describe('question-answering postprocess', () => {
   const ze = E(5) + 4 + E(3) + E(1);
 
   it('best span p(start)·p(end), widened to whole words ("par ##is" -> "Paris")', () => {
-    expect(postprocessQuestionAnswering(CONTEXT, [w])).toEqual([{ score: expect.closeTo((E(3) / zs) * (E(3) / ze), 14), start: 15, end: 20, answer: 'Paris' }]);
+    expect(postprocessQuestionAnswering(CONTEXT, [w])).toEqual([
+      { score: expect.closeTo((E(3) / zs) * (E(3) / ze), 14), start: 15, end: 20, answer: 'Paris' },
+    ]);
   });
 
   it('top-k in score order', () => {

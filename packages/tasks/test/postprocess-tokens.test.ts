@@ -20,11 +20,21 @@ function windowOf(son: number[]): TokenWindow {
     starts: [0, 0, 3, 8, 13, 17, 20, 0],
     ends: [0, 2, 7, 13, 16, 19, 25, 0],
     specialTokensMask: [1, 0, 0, 0, 0, 0, 0, 1],
-    logits: logitsOf([flat, [0.9, 0.025, 0.025, 0.025, 0.025], [0.1, 0.7, 0.1, 0.05, 0.05], [0.1, 0.1, 0.6, 0.1, 0.1], son, [0.8, 0.05, 0.05, 0.05, 0.05], [0.05, 0.05, 0.05, 0.8, 0.05], flat]),
+    logits: logitsOf([
+      flat,
+      [0.9, 0.025, 0.025, 0.025, 0.025],
+      [0.1, 0.7, 0.1, 0.05, 0.05],
+      [0.1, 0.1, 0.6, 0.1, 0.1],
+      son,
+      [0.8, 0.05, 0.05, 0.05, 0.05],
+      [0.05, 0.05, 0.05, 0.8, 0.05],
+      flat,
+    ]),
   };
 }
 const SON = [0.05, 0.05, 0.2, 0.65, 0.05]; // "##son": B-LOC alone, so the strategies disagree
-const run = (aggregation: 'none' | 'simple' | 'first' | 'average' | 'max', w = windowOf(SON)) => postprocessTokenClassification(TEXT, [w], 5, LABELS, wordpiece, { aggregation });
+const run = (aggregation: 'none' | 'simple' | 'first' | 'average' | 'max', w = windowOf(SON)) =>
+  postprocessTokenClassification(TEXT, [w], 5, LABELS, wordpiece, { aggregation });
 
 describe('token-classification postprocess', () => {
   it('none: every non-O token with its index, word and offsets', () => {
@@ -70,7 +80,9 @@ describe('token-classification postprocess', () => {
   });
 
   it('ignoreLabels, the unknown token and the space heuristic without a subword prefix', () => {
-    expect(postprocessTokenClassification(TEXT, [windowOf(SON)], 5, LABELS, wordpiece, { aggregation: 'simple', ignoreLabels: ['O', 'LOC'] })).toHaveLength(1);
+    expect(
+      postprocessTokenClassification(TEXT, [windowOf(SON)], 5, LABELS, wordpiece, { aggregation: 'simple', ignoreLabels: ['O', 'LOC'] }),
+    ).toHaveLength(1);
     // "##son" is the unknown token: its word becomes the text ("son") and it starts a word of its own.
     const unk = { ...windowOf(SON), ids: [101, 10, 11, 12, 1, 14, 15, 102] };
     expect(postprocessTokenClassification(TEXT, [unk], 5, LABELS, wordpiece, { aggregation: 'first' })[1]).toEqual({
@@ -96,8 +108,23 @@ describe('token-classification postprocess', () => {
   });
 
   it('overlapping windows: the longer entity wins', () => {
-    const w1: TokenWindow = { ...windowOf(SON), ids: [101, 11, 12, 102], tokens: ['[CLS]', 'anna', 'smith', '[SEP]'], starts: [0, 3, 8, 0], ends: [0, 7, 13, 0], specialTokensMask: [1, 0, 0, 1], logits: logitsOf([flat, [0.1, 0.7, 0.1, 0.05, 0.05], [0.1, 0.1, 0.6, 0.1, 0.1], flat]) };
-    const w2: TokenWindow = { ...w1, ids: [101, 12, 15, 102], tokens: ['[CLS]', 'smith', 'paris', '[SEP]'], starts: [0, 8, 20, 0], ends: [0, 13, 25, 0], logits: logitsOf([flat, [0.1, 0.1, 0.6, 0.1, 0.1], [0.05, 0.05, 0.05, 0.8, 0.05], flat]) };
+    const w1: TokenWindow = {
+      ...windowOf(SON),
+      ids: [101, 11, 12, 102],
+      tokens: ['[CLS]', 'anna', 'smith', '[SEP]'],
+      starts: [0, 3, 8, 0],
+      ends: [0, 7, 13, 0],
+      specialTokensMask: [1, 0, 0, 1],
+      logits: logitsOf([flat, [0.1, 0.7, 0.1, 0.05, 0.05], [0.1, 0.1, 0.6, 0.1, 0.1], flat]),
+    };
+    const w2: TokenWindow = {
+      ...w1,
+      ids: [101, 12, 15, 102],
+      tokens: ['[CLS]', 'smith', 'paris', '[SEP]'],
+      starts: [0, 8, 20, 0],
+      ends: [0, 13, 25, 0],
+      logits: logitsOf([flat, [0.1, 0.1, 0.6, 0.1, 0.1], [0.05, 0.05, 0.05, 0.8, 0.05], flat]),
+    };
     expect(postprocessTokenClassification(TEXT, [w1, w2], 5, LABELS, wordpiece, { aggregation: 'simple' })).toEqual([
       { entity_group: 'PER', score: expect.closeTo(0.65, 12), word: 'anna smith', start: 3, end: 13 },
       { entity_group: 'LOC', score: expect.closeTo(0.8, 12), word: 'paris', start: 20, end: 25 },
@@ -105,7 +132,9 @@ describe('token-classification postprocess', () => {
   });
 
   it('bad options and shapes get typed errors', () => {
-    expect(() => postprocessTokenClassification(TEXT, [windowOf(SON)], 5, LABELS, wordpiece, { aggregation: 'mean' as never })).toThrow(TaskInputError);
+    expect(() => postprocessTokenClassification(TEXT, [windowOf(SON)], 5, LABELS, wordpiece, { aggregation: 'mean' as never })).toThrow(
+      TaskInputError,
+    );
     expect(() => postprocessTokenClassification(TEXT, [windowOf(SON)], 4, LABELS, wordpiece)).toThrow(/40 logits for 8 tokens of 4 labels/);
   });
 });

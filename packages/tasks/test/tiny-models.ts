@@ -10,8 +10,30 @@ import { Tokenizer } from '@heed/tokenizers';
 
 /** The vocabulary of the tests' texts. */
 export const VOCAB = [
-  '[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]',
-  'anna', 'lives', 'in', 'paris', 'the', 'cat', 'sat', 'on', 'mat', 'where', 'does', '?', '.', 'smith', '##son', 'good', 'bad', 'film', ',',
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  '[MASK]',
+  'anna',
+  'lives',
+  'in',
+  'paris',
+  'the',
+  'cat',
+  'sat',
+  'on',
+  'mat',
+  'where',
+  'does',
+  '?',
+  '.',
+  'smith',
+  '##son',
+  'good',
+  'bad',
+  'film',
+  ',',
 ];
 
 /** A BERT-style WordPiece tokenizer over {@link VOCAB}. */

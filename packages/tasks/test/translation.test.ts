@@ -19,7 +19,22 @@ let heed: Heed;
 const tok = tinyTokenizer();
 const V = VOCAB.length;
 const MODELS: Array<[string, Record<string, unknown>]> = [
-  ['Transformer', { src_vocab_size: V, tgt_vocab_size: V, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 2, ffn_dim: 32, max_position_embeddings: 64, dropout: 0, bos_token_id: 2, eos_token_id: 3 }],
+  [
+    'Transformer',
+    {
+      src_vocab_size: V,
+      tgt_vocab_size: V,
+      d_model: 16,
+      num_heads: 2,
+      encoder_layers: 1,
+      decoder_layers: 2,
+      ffn_dim: 32,
+      max_position_embeddings: 64,
+      dropout: 0,
+      bos_token_id: 2,
+      eos_token_id: 3,
+    },
+  ],
   ['AttentionSeq2Seq', { srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }],
 ];
 

@@ -13,7 +13,14 @@ import { VOCAB, tinyTokenizer } from './tiny-models.js';
 
 let cpu: Heed;
 let gpu: Heed;
-const CONFIG = { vocab_size: VOCAB.length, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 };
+const CONFIG = {
+  vocab_size: VOCAB.length,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 64,
+};
 
 beforeAll(async () => {
   cpu = await testHeed([], 'cpu');
@@ -42,18 +49,71 @@ function near(x: unknown): unknown {
 }
 
 const CASES: Array<[string, string, Record<string, unknown>, unknown[], Record<string, unknown>]> = [
-  ['text-classification', 'BertForSequenceClassification', {}, ['good film', { text: 'anna lives in paris .', textPair: 'bad film' }, ''], { topK: null }],
+  [
+    'text-classification',
+    'BertForSequenceClassification',
+    {},
+    ['good film', { text: 'anna lives in paris .', textPair: 'bad film' }, ''],
+    { topK: null },
+  ],
   ['token-classification', 'BertForTokenClassification', { num_labels: 5 }, ['Anna Smithson lives in Paris .', 'the cat'], { ignoreLabels: [] }],
-  ['question-answering', 'BertForQuestionAnswering', {}, [{ question: 'where does anna live ?', context: 'Anna lives in Paris . The cat sat on the mat .' }], { topK: 2 }],
+  [
+    'question-answering',
+    'BertForQuestionAnswering',
+    {},
+    [{ question: 'where does anna live ?', context: 'Anna lives in Paris . The cat sat on the mat .' }],
+    { topK: 2 },
+  ],
   ['fill-mask', 'BertForMaskedLM', {}, ['the [MASK] sat on the mat .'], { topK: 3 }],
   ['feature-extraction', 'BertModel', {}, ['anna lives in paris .', 'the cat'], { pooling: 'mean' }],
 ];
 
 const V = VOCAB.length;
 const GENERATIVE: Array<[string, string, Record<string, unknown>, unknown[], Record<string, unknown>]> = [
-  ['translation', 'Transformer', { architectures: ['Transformer'], src_vocab_size: V, tgt_vocab_size: V, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 1, ffn_dim: 32, dropout: 0, bos_token_id: 2, eos_token_id: 3 }, ['anna lives in paris .', 'the cat'], { maxLength: 6, attentions: true }],
-  ['translation', 'AttentionSeq2Seq', { architectures: ['AttentionSeq2Seq'], srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }, ['anna lives in paris .', 'the cat'], { maxLength: 6, strategy: 'beam', beamSize: 2 }],
-  ['text-generation', 'TransformerLM', { architectures: ['TransformerLM'], vocab_size: V, d_model: 16, num_heads: 2, num_layers: 1, ffn_dim: 32, max_position_embeddings: 64, dropout: 0, bos_token_id: 2, eos_token_id: 3 }, ['anna lives in', 'the cat sat'], { maxNewTokens: 5 }],
+  [
+    'translation',
+    'Transformer',
+    {
+      architectures: ['Transformer'],
+      src_vocab_size: V,
+      tgt_vocab_size: V,
+      d_model: 16,
+      num_heads: 2,
+      encoder_layers: 1,
+      decoder_layers: 1,
+      ffn_dim: 32,
+      dropout: 0,
+      bos_token_id: 2,
+      eos_token_id: 3,
+    },
+    ['anna lives in paris .', 'the cat'],
+    { maxLength: 6, attentions: true },
+  ],
+  [
+    'translation',
+    'AttentionSeq2Seq',
+    { architectures: ['AttentionSeq2Seq'], srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 },
+    ['anna lives in paris .', 'the cat'],
+    { maxLength: 6, strategy: 'beam', beamSize: 2 },
+  ],
+  [
+    'text-generation',
+    'TransformerLM',
+    {
+      architectures: ['TransformerLM'],
+      vocab_size: V,
+      d_model: 16,
+      num_heads: 2,
+      num_layers: 1,
+      ffn_dim: 32,
+      max_position_embeddings: 64,
+      dropout: 0,
+      bos_token_id: 2,
+      eos_token_id: 3,
+    },
+    ['anna lives in', 'the cat sat'],
+    { maxNewTokens: 5 },
+  ],
 ];
 
 describe('pipelines on WebGPU', () => {

@@ -40,7 +40,8 @@ export type Metrics = Record<string, unknown>;
 
 /** Computes the metrics of `task`; see {@link EvalOptions}. */
 export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics> {
-  if ((o.model === undefined) === (o.predictions === undefined)) throw new TaskInputError('heed eval: give exactly one of --model DIR and --predictions FILE');
+  if ((o.model === undefined) === (o.predictions === undefined))
+    throw new TaskInputError('heed eval: give exactly one of --model DIR and --predictions FILE');
   const limit = <T>(xs: T[]): T[] => (o.limit === undefined ? xs : xs.slice(0, o.limit));
   let run: ((pipe: AnyPipeline) => Promise<Metrics>) | undefined;
   if (task === 'translation') {
@@ -49,7 +50,16 @@ export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics
     const refs = pairs.map((p) => (o.reverse ? p.other : p.english));
     const score = (hyps: string[]): Metrics => {
       const b = corpusBleu(hyps, [refs]);
-      return { bleu: b.score, signature: formatBleu(b), counts: b.counts, totals: b.totals, bp: b.bp, sysLen: b.sysLen, refLen: b.refLen, sentences: refs.length };
+      return {
+        bleu: b.score,
+        signature: formatBleu(b),
+        counts: b.counts,
+        totals: b.totals,
+        bp: b.bp,
+        sysLen: b.sysLen,
+        refLen: b.refLen,
+        sentences: refs.length,
+      };
     };
     if (o.predictions !== undefined) return score(limit(await readLinesOf(o.predictions)));
     run = async (pipe) => score((await translate(pipe, sources, o.batchSize, translationOptions(o))).map((t) => t.translation_text));
@@ -66,7 +76,10 @@ export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics
   } else if (task === 'token-classification') {
     const gold = limit(await collect(readConll(o.data, { iobTags: false })));
     const score = (pred: string[][]): Metrics => {
-      const s = entityScores(pred, gold.map((x) => x.tags));
+      const s = entityScores(
+        pred,
+        gold.map((x) => x.tags),
+      );
       return { precision: s.precision, recall: s.recall, f1: s.f1, accuracy: s.accuracy, sentences: gold.length, perType: s.perType };
     };
     if (o.predictions !== undefined) return score(limit(await collect(readConll(o.predictions, { iobTags: false }))).map((x) => x.tags));
@@ -80,7 +93,10 @@ export async function evalCommand(task: string, o: EvalOptions): Promise<Metrics
     };
     if (o.predictions !== undefined) return score(parsePredictionsJson(await readText(o.predictions), o.predictions));
     run = async (pipe) => score(await answerQuestions(pipe, qs, o.batchSize));
-  } else throw new TaskInputError(`heed eval: no data format for task "${task}"; use translation, text-classification, token-classification or question-answering`);
+  } else
+    throw new TaskInputError(
+      `heed eval: no data format for task "${task}"; use translation, text-classification, token-classification or question-answering`,
+    );
   const heed = await createCliApp(o.backend);
   let pipe: AnyPipeline | undefined;
   try {
@@ -118,11 +134,21 @@ export function classificationMetrics(pred: string[], gold: string[], names: str
   const mapped = pred.map((p) => {
     if (!numeric || /^\d+$/.test(p)) return p;
     const i = names?.indexOf(p) ?? -1;
-    if (i < 0) throw new TaskInputError(`heed eval: predicted label ${JSON.stringify(p)} has no index (gold labels are numbers; known names: ${names?.join(', ') ?? 'none'})`);
+    if (i < 0)
+      throw new TaskInputError(
+        `heed eval: predicted label ${JSON.stringify(p)} has no index (gold labels are numbers; known names: ${names?.join(', ') ?? 'none'})`,
+      );
     return String(i);
   });
   const classes = new Set([...gold, ...mapped]);
   const binary = classes.size <= 2 && numeric && [...classes].every((c) => c === '0' || c === '1');
   const f = binary ? precisionRecallF1(mapped, gold, { positiveLabel: '1' }) : precisionRecallF1(mapped, gold, { average: 'macro' });
-  return { accuracy: accuracy(mapped, gold), f1: f.f1, precision: f.precision, recall: f.recall, average: binary ? 'binary' : 'macro', examples: gold.length };
+  return {
+    accuracy: accuracy(mapped, gold),
+    f1: f.f1,
+    precision: f.precision,
+    recall: f.recall,
+    average: binary ? 'binary' : 'macro',
+    examples: gold.length,
+  };
 }

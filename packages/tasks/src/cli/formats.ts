@@ -71,7 +71,10 @@ export async function readSquadForPredict(path: string): Promise<Array<{ id: str
 }
 
 /** Word-level tags from token predictions: each word takes the label of its first token (words with no token get `O`). */
-export function wordTags(wordSpans: readonly (readonly [number, number])[], tokens: readonly { entity: string; start: number; end: number }[]): string[] {
+export function wordTags(
+  wordSpans: readonly (readonly [number, number])[],
+  tokens: readonly { entity: string; start: number; end: number }[],
+): string[] {
   const sorted = [...tokens].sort((a, b) => a.start - b.start);
   let k = 0;
   return wordSpans.map(([s, e]) => {

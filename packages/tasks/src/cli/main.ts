@@ -44,7 +44,7 @@ export function createProgram(io: CliIO = { out: (t) => process.stdout.write(t) 
     .option('--batch-size <n>', 'inputs per forward pass', positiveInt, 8)
     .option('--limit <n>', 'evaluate the first n examples only', positiveInt)
     .option('--labels <names>', 'label names by index, comma-separated (to score names against numeric gold labels)', (v: string) => v.split(','))
-    .option('--reverse', 'translation: translate the pair file\'s first column (English) into the second')
+    .option('--reverse', "translation: translate the pair file's first column (English) into the second")
     .option('--beam-size <n>', 'translation: beam search with n beams (default greedy)', positiveInt)
     .option('--max-length <n>', 'translation: most generated tokens', positiveInt)
     .action(async (task: string, o: EvalOptions) => {

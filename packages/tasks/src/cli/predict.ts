@@ -30,7 +30,8 @@ export const PREDICT_TASKS = ['translation', 'text-classification', 'token-class
 
 /** Predicts for every item of the input file; the output file is written only when everything succeeded. */
 export async function predictCommand(task: string, o: PredictOptions): Promise<void> {
-  if (!(PREDICT_TASKS as readonly string[]).includes(task)) throw new TaskInputError(`heed predict: no file format for task "${task}"; use one of ${PREDICT_TASKS.join(', ')}`);
+  if (!(PREDICT_TASKS as readonly string[]).includes(task))
+    throw new TaskInputError(`heed predict: no file format for task "${task}"; use one of ${PREDICT_TASKS.join(', ')}`);
   const heed = await createCliApp(o.backend);
   let pipe: AnyPipeline | undefined;
   try {

@@ -37,12 +37,22 @@ export async function classify(pipe: AnyPipeline, inputs: readonly TextClassific
 /** token-classification: a tag per CoNLL token (each word takes its first sub-token's label). */
 export async function tagSentences(pipe: AnyPipeline, sentences: readonly string[][], batchSize: number): Promise<string[][]> {
   const joined = sentences.map((s) => joinTokens(s));
-  const res = await runAll<string, TokenPrediction[]>(pipe, joined.map((j) => j.text), batchSize, 'tag', { aggregation: 'none', ignoreLabels: [] });
+  const res = await runAll<string, TokenPrediction[]>(
+    pipe,
+    joined.map((j) => j.text),
+    batchSize,
+    'tag',
+    { aggregation: 'none', ignoreLabels: [] },
+  );
   return res.map((tokens, i) => wordTags(joined[i]!.spans, tokens));
 }
 
 /** question-answering: the best answer text per question id. */
-export async function answerQuestions(pipe: AnyPipeline, questions: readonly { id: string; question: string; context: string }[], batchSize: number): Promise<Record<string, string>> {
+export async function answerQuestions(
+  pipe: AnyPipeline,
+  questions: readonly { id: string; question: string; context: string }[],
+  batchSize: number,
+): Promise<Record<string, string>> {
   const res = await runAll<{ question: string; context: string }, Answer>(pipe, questions, batchSize, 'answer');
   const out: Record<string, string> = {};
   questions.forEach((q, i) => (out[q.id] = res[i]!.answer));
@@ -50,7 +60,12 @@ export async function answerQuestions(pipe: AnyPipeline, questions: readonly { i
 }
 
 /** translation: one translation per sentence (greedy, or beam search with `beamSize`). */
-export async function translate(pipe: AnyPipeline, sentences: readonly string[], batchSize: number, options: TranslationOptions = {}): Promise<TranslationOutput[]> {
+export async function translate(
+  pipe: AnyPipeline,
+  sentences: readonly string[],
+  batchSize: number,
+  options: TranslationOptions = {},
+): Promise<TranslationOutput[]> {
   return runAll<string, TranslationOutput>(pipe, sentences, batchSize, 'translate', options);
 }
 

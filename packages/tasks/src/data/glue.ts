@@ -29,12 +29,18 @@ export async function* parseGlueTsv(lines: LineSource, source: string, required:
       const bad = header.findIndex((h, i) => h === '' || header!.indexOf(h) !== i);
       if (bad >= 0) throw new DataFormatError(source, n, `header column ${bad + 1} is empty or repeated (${JSON.stringify(header[bad])})`);
       const missing = required.filter((c) => !header!.includes(c));
-      if (missing.length > 0) throw new DataFormatError(source, n, `the header lacks column(s) ${missing.map((c) => JSON.stringify(c)).join(', ')}; it has ${header.join(', ')}`);
+      if (missing.length > 0)
+        throw new DataFormatError(
+          source,
+          n,
+          `the header lacks column(s) ${missing.map((c) => JSON.stringify(c)).join(', ')}; it has ${header.join(', ')}`,
+        );
       continue;
     }
     if (text === '') continue;
     const cells = text.split('\t');
-    if (cells.length !== header.length) throw new DataFormatError(source, n, `expected ${header.length} tab-separated columns (${header.join(', ')}), got ${cells.length}`);
+    if (cells.length !== header.length)
+      throw new DataFormatError(source, n, `expected ${header.length} tab-separated columns (${header.join(', ')}), got ${cells.length}`);
     const fields: Record<string, string> = {};
     header.forEach((h, i) => (fields[h] = cells[i]!));
     yield { fields, line: n };

@@ -13,7 +13,11 @@ import { fromFile, fromVocabFile } from '@heed/tokenizers/node';
 import type { AnyPipeline, PipelineOptions } from '../pipelines/pipeline.js';
 import { checkTaskModel, taskRegistration } from '../pipelines/registry.js';
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 async function loadTokenizerFile(path: string, dir: string): Promise<Tokenizer> {
   try {
@@ -52,7 +56,12 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
  * then loads the tokenizer and the model. An unknown task throws PluginNotFoundError
  * listing the registered tasks.
  */
-export async function pipeline<P extends AnyPipeline = AnyPipeline>(heed: Heed, task: string, modelDir: string, options: PipelineOptions = {}): Promise<P> {
+export async function pipeline<P extends AnyPipeline = AnyPipeline>(
+  heed: Heed,
+  task: string,
+  modelDir: string,
+  options: PipelineOptions = {},
+): Promise<P> {
   const reg = taskRegistration(heed, task);
   const config = await readModelConfig(modelDir);
   checkTaskModel(reg, config, modelDir);

@@ -140,7 +140,10 @@ export function corpusBleu(hypotheses: readonly string[], references: readonly (
     });
     for (let n = 1; n <= maxOrder; n++) totals[n - 1]! += Math.max(0, hyp.length - n + 1);
     sysLen += hyp.length;
-    refLen += closestRefLen(hyp.length, refs.map((r) => r.length));
+    refLen += closestRefLen(
+      hyp.length,
+      refs.map((r) => r.length),
+    );
   }
   return bleuFromStats(counts, totals, sysLen, refLen);
 }

@@ -66,7 +66,8 @@ export function precisionRecallF1(predictions: readonly Label[], references: rea
   if (average === 'binary') {
     const pos = options.positiveLabel ?? 1;
     const seen = new Set<Label>([...predictions, ...references]);
-    if (seen.size > 2) throw new TaskInputError(`precisionRecallF1: average "binary" needs at most 2 labels, got ${seen.size}; use "macro" or "micro"`);
+    if (seen.size > 2)
+      throw new TaskInputError(`precisionRecallF1: average "binary" needs at most 2 labels, got ${seen.size}; use "macro" or "micro"`);
     const [tp, pred, actual] = labelCounts(predictions, references, pos);
     const precision = ratio(tp, pred);
     const recall = ratio(tp, actual);
@@ -87,7 +88,8 @@ export function precisionRecallF1(predictions: readonly Label[], references: rea
     const recall = ratio(tp, actual);
     return { precision, recall, f1: harmonic(precision, recall) };
   }
-  if (average !== 'macro') throw new TaskInputError(`precisionRecallF1: average must be "binary", "macro" or "micro", got ${JSON.stringify(average)}`);
+  if (average !== 'macro')
+    throw new TaskInputError(`precisionRecallF1: average must be "binary", "macro" or "micro", got ${JSON.stringify(average)}`);
   let p = 0;
   let r = 0;
   let f = 0;

@@ -129,5 +129,12 @@ export function entityScores(predictions: readonly (readonly string[])[], refere
     ok += c;
     perType[type] = { ...score(a, b, c), referenceChunks: a, predictedChunks: b, correctChunks: c };
   }
-  return { ...score(ref, pred, ok), accuracy: tokens === 0 ? 0 : correctTags / tokens, referenceChunks: ref, predictedChunks: pred, correctChunks: ok, perType };
+  return {
+    ...score(ref, pred, ok),
+    accuracy: tokens === 0 ? 0 : correctTags / tokens,
+    referenceChunks: ref,
+    predictedChunks: pred,
+    correctChunks: ok,
+    perType,
+  };
 }

@@ -69,9 +69,16 @@ export interface SquadScores {
  * The official `evaluate(dataset, predictions)`: mean over every reference question of the
  * best exact match and F1 over its gold answers; a question without a prediction scores 0.
  */
-export function squadScores(references: readonly SquadReference[], predictions: Readonly<Record<string, string>> | ReadonlyMap<string, string>): SquadScores {
+export function squadScores(
+  references: readonly SquadReference[],
+  predictions: Readonly<Record<string, string>> | ReadonlyMap<string, string>,
+): SquadScores {
   const get = (id: string): string | undefined =>
-    predictions instanceof Map ? predictions.get(id) : Object.prototype.hasOwnProperty.call(predictions, id) ? (predictions as Record<string, string>)[id] : undefined;
+    predictions instanceof Map
+      ? predictions.get(id)
+      : Object.prototype.hasOwnProperty.call(predictions, id)
+      ? (predictions as Record<string, string>)[id]
+      : undefined;
   let em = 0;
   let f1 = 0;
   let unanswered = 0;

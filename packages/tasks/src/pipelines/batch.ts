@@ -30,7 +30,11 @@ export function encodeBatch(encs: readonly Encoding[], padId: number, engine: En
     }
   });
   const o = { engine };
-  return { inputIds: tensor(ids, [b, s], 'int32', o), attentionMask: tensor(mask, [b, s], 'bool', o), tokenTypeIds: tensor(types, [b, s], 'int32', o) };
+  return {
+    inputIds: tensor(ids, [b, s], 'int32', o),
+    attentionMask: tensor(mask, [b, s], 'bool', o),
+    tokenTypeIds: tensor(types, [b, s], 'int32', o),
+  };
 }
 
 /** The padding id: the tokenizer's padding setting, else `[PAD]`/`<pad>`, else 0. */
@@ -46,7 +50,8 @@ export function labelsOf(config: ModelConfig): string[] | undefined {
   const out: string[] = [];
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
     const i = Number(k);
-    if (!Number.isInteger(i) || i < 0 || typeof v !== 'string') throw new TaskInputError(`config: id2label entry ${JSON.stringify(k)}: ${JSON.stringify(v)} is not index -> label`);
+    if (!Number.isInteger(i) || i < 0 || typeof v !== 'string')
+      throw new TaskInputError(`config: id2label entry ${JSON.stringify(k)}: ${JSON.stringify(v)} is not index -> label`);
     out[i] = v;
   }
   return out;

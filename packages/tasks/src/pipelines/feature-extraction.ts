@@ -41,7 +41,8 @@ export class FeatureExtractionPipeline extends Pipeline<string, FeatureExtractio
     inputs.forEach((x, i) => {
       if (typeof x !== 'string') throw new TaskInputError(`feature-extraction: input ${i} must be a string, got ${typeof x}`);
     });
-    if (o.pooling !== undefined && !['none', 'mean', 'cls'].includes(o.pooling)) throw new TaskInputError(`feature-extraction: pooling must be none, mean or cls, got ${JSON.stringify(o.pooling)}`);
+    if (o.pooling !== undefined && !['none', 'mean', 'cls'].includes(o.pooling))
+      throw new TaskInputError(`feature-extraction: pooling must be none, mean or cls, got ${JSON.stringify(o.pooling)}`);
     const tok = this.parts.tokenizer;
     return encodeWith(tok, { maxLength: maxLengthOf(this.parts.config, o.maxLength) }, () => inputs.map((t) => tok.encode(t)));
   }

@@ -31,7 +31,8 @@ export class FillMaskPipeline extends Pipeline<string, FillMaskOutput, FillMaskO
     super(heed, parts, defaults);
     const tok = parts.tokenizer;
     const name = ['[MASK]', '<mask>'].find((t) => tok.tokenToId(t) !== undefined);
-    if (name === undefined) throw new TaskInputError(`fill-mask: the tokenizer of ${parts.source ?? 'the model'} has no mask token ([MASK] or <mask>)`);
+    if (name === undefined)
+      throw new TaskInputError(`fill-mask: the tokenizer of ${parts.source ?? 'the model'} has no mask token ([MASK] or <mask>)`);
     this.maskToken = name;
     this.maskId = tok.tokenToId(name)!;
   }
@@ -42,7 +43,8 @@ export class FillMaskPipeline extends Pipeline<string, FillMaskOutput, FillMaskO
     return inputs.map((x, i) => {
       if (typeof x !== 'string') throw new TaskInputError(`fill-mask: input ${i} must be a string, got ${typeof x}`);
       const e = encodeWith(tok, null, () => [tok.encode(x)])[0]!;
-      if (!e.ids.includes(this.maskId)) throw new TaskInputError(`fill-mask: input ${i} has no ${this.maskToken} token: ${JSON.stringify(x.slice(0, 80))}`);
+      if (!e.ids.includes(this.maskId))
+        throw new TaskInputError(`fill-mask: input ${i} has no ${this.maskToken} token: ${JSON.stringify(x.slice(0, 80))}`);
       if (e.length > maxLen) throw new TaskInputError(`fill-mask: input ${i} has ${e.length} tokens, more than the model's ${maxLen}`);
       return e;
     });

@@ -81,14 +81,18 @@ export abstract class PipelineBase<In, Out, Opt extends PipelineOptions, Pre, Fw
     const list = single ? [inputs as In] : (inputs as readonly In[]);
     const o = { ...this.defaults, ...options };
     const batchSize = o.batchSize ?? 8;
-    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new TaskInputError(`${this.task}: batchSize must be a positive integer, got ${batchSize}`);
+    if (!(Number.isInteger(batchSize) && batchSize >= 1))
+      throw new TaskInputError(`${this.task}: batchSize must be a positive integer, got ${batchSize}`);
     // Inputs of similar length share a batch (less padding); results come back in input order.
     const order = list.map((_, i) => i);
     if (list.length > batchSize) order.sort((a, b) => inputSize(list[a]) - inputSize(list[b]) || a - b);
     const out = new Array<Out>(list.length);
     for (let i = 0; i < list.length; i += batchSize) {
       const idx = order.slice(i, i + batchSize);
-      const pre = this.preprocess(idx.map((k) => list[k]!), o);
+      const pre = this.preprocess(
+        idx.map((k) => list[k]!),
+        o,
+      );
       const host = await this.execute(pre, o);
       const results = this.postprocess(host, pre, o);
       idx.forEach((k, j) => (out[k] = results[j]!));
@@ -107,7 +111,13 @@ export abstract class PipelineBase<In, Out, Opt extends PipelineOptions, Pre, Fw
  * gradients inside a `tidy` scope, and the tensors it returns are read back to the host
  * and freed, so live tensors stay flat.
  */
-export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOptions, Pre = unknown> extends PipelineBase<In, Out, Opt, Pre, Record<string, HostTensor>> {
+export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOptions, Pre = unknown> extends PipelineBase<
+  In,
+  Out,
+  Opt,
+  Pre,
+  Record<string, HostTensor>
+> {
   /** Tensor code: runs the model on the batch; returns the outputs to read back, by name. */
   abstract forward(pre: Pre, options: Opt): Record<string, Tensor>;
 
@@ -128,4 +138,3 @@ export abstract class Pipeline<In, Out, Opt extends PipelineOptions = PipelineOp
 /** A pipeline of any task (what the registry hands out before the caller names the class). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPipeline = PipelineBase<any, unknown, any, any, any>;
-

@@ -61,7 +61,10 @@ export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringInput, 
         [e] = encodeWith(tok, { maxLength: maxLen, stride, strategy: 'only_second' }, () => [tok.encode(x.question, x.context)]) as [Encoding];
       } catch (err) {
         if (err instanceof TokenizerConfigError) {
-          throw new TaskInputError(`question-answering: input ${i} does not fit windows of ${maxLen} tokens with stride ${stride} (${err.message}); shorten the question or raise maxSeqLength`);
+          throw new TaskInputError(
+            `question-answering: input ${i} does not fit windows of ${maxLen} tokens with stride ${stride} (${err.message}); ` +
+              'shorten the question or raise maxSeqLength',
+          );
         }
         throw err;
       }
@@ -99,10 +102,11 @@ export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringInput, 
       });
     });
     const post: QaPostOptions = {};
-    for (const k of ['topK', 'maxAnswerLength', 'handleImpossibleAnswer', 'alignToWords'] as const) if (o[k] !== undefined) (post as Record<string, unknown>)[k] = o[k];
+    for (const k of ['topK', 'maxAnswerLength', 'handleImpossibleAnswer', 'alignToWords'] as const)
+      if (o[k] !== undefined) (post as Record<string, unknown>)[k] = o[k];
     return pre.inputs.map((x, i) => {
       const answers = postprocessQuestionAnswering(x.context, perInput[i]!, post);
-      return (o.topK ?? 1) === 1 ? (answers[0] ?? { score: 0, start: 0, end: 0, answer: '' }) : answers;
+      return (o.topK ?? 1) === 1 ? answers[0] ?? { score: 0, start: 0, end: 0, answer: '' } : answers;
     });
   }
 }

@@ -50,7 +50,11 @@ export function checkTaskModel(registration: TaskRegistration, config: ModelConf
   const ok = registration.architectures.some((a) => (typeof a === 'string' ? a === arch : a.test(arch)));
   if (!ok) {
     const wants = registration.architectures.map((a) => (typeof a === 'string' ? a : String(a))).join(', ');
-    throw new TaskModelMismatchError(registration.task, arch, `${source} holds a model for another task (this task runs ${wants}, or a config listing it in "tasks")`);
+    throw new TaskModelMismatchError(
+      registration.task,
+      arch,
+      `${source} holds a model for another task (this task runs ${wants}, or a config listing it in "tasks")`,
+    );
   }
 }
 

@@ -32,7 +32,8 @@ export class TextClassificationPipeline extends Pipeline<TextClassificationInput
   preprocess(inputs: readonly TextClassificationInput[], o: TextClassificationOptions): Encoding[] {
     const pairs = inputs.map((x, i): [string, string | null] => {
       if (typeof x === 'string') return [x, null];
-      if (x !== null && typeof x === 'object' && typeof x.text === 'string' && (x.textPair === undefined || typeof x.textPair === 'string')) return [x.text, x.textPair ?? null];
+      if (x !== null && typeof x === 'object' && typeof x.text === 'string' && (x.textPair === undefined || typeof x.textPair === 'string'))
+        return [x.text, x.textPair ?? null];
       throw new TaskInputError(`text-classification: input ${i} must be a string or {text, textPair?}, got ${JSON.stringify(x)}`);
     });
     const tok = this.parts.tokenizer;

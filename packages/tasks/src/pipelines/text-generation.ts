@@ -79,7 +79,10 @@ export class TextGenerationPipeline extends PipelineBase<string, TextGenerationO
     const idsArr = new Int32Array(pre.ids.length * cols).fill(model.padTokenId);
     const mask = new Uint8Array(pre.ids.length * cols);
     pre.ids.forEach((p, r) => p.forEach((t, j) => ((idsArr[r * cols + j] = t), (mask[r * cols + j] = 1))));
-    const src = { inputIds: tensor(idsArr, [pre.ids.length, cols], 'int32', { engine }), attentionMask: tensor(mask, [pre.ids.length, cols], 'bool', { engine }) };
+    const src = {
+      inputIds: tensor(idsArr, [pre.ids.length, cols], 'int32', { engine }),
+      attentionMask: tensor(mask, [pre.ids.length, cols], 'bool', { engine }),
+    };
     try {
       return (await generate(model, src, gen)).map((h) => h[0]!);
     } finally {
@@ -95,7 +98,7 @@ export class TextGenerationPipeline extends PipelineBase<string, TextGenerationO
       const promptText = tok.decode(prompt);
       const all = tok.decode([...prompt, ...h.tokens]);
       const continuation = all.startsWith(promptText) ? all.slice(promptText.length) : tok.decode(h.tokens);
-      return { generated_text: (o.returnFullText ?? true) ? pre.prompts[i]! + continuation : continuation };
+      return { generated_text: o.returnFullText ?? true ? pre.prompts[i]! + continuation : continuation };
     });
   }
 }

@@ -56,7 +56,8 @@ interface Fwd {
 /** Checks that a model generates from a source batch. */
 function generative(task: string, model: Model): Seq2SeqModel {
   const m = model as Partial<Generative<Source>>;
-  if (typeof m.startDecoding !== 'function' || typeof m.bosTokenId !== 'number') throw new TaskModelMismatchError(task, model.modelType, 'it does not generate (no startDecoding)');
+  if (typeof m.startDecoding !== 'function' || typeof m.bosTokenId !== 'number')
+    throw new TaskModelMismatchError(task, model.modelType, 'it does not generate (no startDecoding)');
   return model as Seq2SeqModel;
 }
 
@@ -117,7 +118,12 @@ export class TranslationPipeline extends PipelineBase<string, TranslationOutput,
  * of each map holds the weights used to produce target token t; cut to each sentence's
  * real source and target lengths.
  */
-async function attentionMaps(model: Seq2SeqModel, engine: Engine, src: Source, hyps: Hypothesis[]): Promise<Array<Array<{ name: string; weights: number[][] }>>> {
+async function attentionMaps(
+  model: Seq2SeqModel,
+  engine: Engine,
+  src: Source,
+  hyps: Hypothesis[],
+): Promise<Array<Array<{ name: string; weights: number[][] }>>> {
   const rows = hyps.length;
   const t = Math.max(1, ...hyps.map((h) => h.tokens.length));
   const dec = new Int32Array(rows * t).fill(model.padTokenId);
@@ -128,7 +134,10 @@ async function attentionMaps(model: Seq2SeqModel, engine: Engine, src: Source, h
   const outs = engine.tidy(() =>
     engine.noGrad(() => {
       const decoderInputIds = tensor(dec, [rows, t], 'int32', { engine });
-      const o = (model.forward as (b: object, opt: object) => { attentions?: Tensor; crossAttentions?: Tensor[] })({ ...src, decoderInputIds }, { outputAttentions: true });
+      const o = (model.forward as (b: object, opt: object) => { attentions?: Tensor; crossAttentions?: Tensor[] })(
+        { ...src, decoderInputIds },
+        { outputAttentions: true },
+      );
       if (o.crossAttentions) return o.crossAttentions;
       if (o.attentions) return [o.attentions];
       throw new TaskModelMismatchError('translation', model.modelType, 'it returns no attention weights (use an attention model for attention maps)');

@@ -42,7 +42,8 @@ export function postprocessFillMask(
   tokenizer: FillMaskTokenizer,
   options: FillMaskPostOptions = {},
 ): FillMaskResult[] | FillMaskResult[][] {
-  if (logits.length !== ids.length * vocabSize) throw new TaskInputError(`fill-mask: ${logits.length} logits for ${ids.length} tokens of vocabulary ${vocabSize}`);
+  if (logits.length !== ids.length * vocabSize)
+    throw new TaskInputError(`fill-mask: ${logits.length} logits for ${ids.length} tokens of vocabulary ${vocabSize}`);
   const masks: number[] = [];
   ids.forEach((id, i) => id === maskId && masks.push(i));
   if (masks.length === 0) throw new TaskInputError(`fill-mask: the input has no mask token (id ${maskId})`);
@@ -62,7 +63,12 @@ export function postprocessFillMask(
     const best = [...cands].sort((a, b) => b[1] - a[1]).slice(0, Math.min(topK, cands.length));
     return best.map(([token, score]) => {
       const filled = ids.map((id, i) => (i === m ? token : id)).filter((id) => id !== padId);
-      return { score, token, token_str: tokenizer.decode([token], { skipSpecialTokens: false }), sequence: tokenizer.decode(filled, { skipSpecialTokens: single }) };
+      return {
+        score,
+        token,
+        token_str: tokenizer.decode([token], { skipSpecialTokens: false }),
+        sequence: tokenizer.decode(filled, { skipSpecialTokens: single }),
+      };
     });
   });
   return single ? rows[0]! : rows;

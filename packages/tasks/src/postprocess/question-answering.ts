@@ -67,7 +67,13 @@ function normalise(logits: ArrayLike<number>, allowed: Uint8Array): Float64Array
 }
 
 /** HF's `decode_spans`: the best `topK` (start, end, score) of the banded outer product, then those inside the context. */
-export function decodeSpans(start: Float64Array, end: Float64Array, topK: number, maxAnswerLength: number, desired: Uint8Array): Array<[number, number, number]> {
+export function decodeSpans(
+  start: Float64Array,
+  end: Float64Array,
+  topK: number,
+  maxAnswerLength: number,
+  desired: Uint8Array,
+): Array<[number, number, number]> {
   const n = start.length;
   const best: Array<[number, number, number]> = [];
   for (let s = 0; s < n; s++) {
@@ -105,12 +111,14 @@ export function postprocessQuestionAnswering(context: string, windows: readonly 
   const topK = options.topK ?? 1;
   const maxLen = options.maxAnswerLength ?? 15;
   if (!(Number.isInteger(topK) && topK >= 1)) throw new TaskInputError(`question-answering: topK must be a positive integer, got ${topK}`);
-  if (!(Number.isInteger(maxLen) && maxLen >= 1)) throw new TaskInputError(`question-answering: maxAnswerLength must be a positive integer, got ${maxLen}`);
+  if (!(Number.isInteger(maxLen) && maxLen >= 1))
+    throw new TaskInputError(`question-answering: maxAnswerLength must be a positive integer, got ${maxLen}`);
   const answers: Answer[] = [];
   let minNull = 1_000_000;
   for (const w of windows) {
     const n = w.sequenceIds.length;
-    if (w.startLogits.length !== n || w.endLogits.length !== n) throw new TaskInputError(`question-answering: a window of ${n} tokens has ${w.startLogits.length} start and ${w.endLogits.length} end logits`);
+    if (w.startLogits.length !== n || w.endLogits.length !== n)
+      throw new TaskInputError(`question-answering: a window of ${n} tokens has ${w.startLogits.length} start and ${w.endLogits.length} end logits`);
     // desired: context tokens that are real; allowed in the softmax: those and [CLS].
     const desired = new Uint8Array(n);
     const allowed = new Uint8Array(n);

@@ -16,14 +16,16 @@ export interface HeatmapInput {
 
 /** Checks that `weights` is targets × sources and finite. */
 export function checkHeatmap(h: HeatmapInput): void {
-  if (h.weights.length !== h.targetTokens.length) throw new TaskInputError(`heatmap: ${h.weights.length} weight rows for ${h.targetTokens.length} target tokens`);
+  if (h.weights.length !== h.targetTokens.length)
+    throw new TaskInputError(`heatmap: ${h.weights.length} weight rows for ${h.targetTokens.length} target tokens`);
   h.weights.forEach((row, t) => {
-    if (row.length !== h.sourceTokens.length) throw new TaskInputError(`heatmap: weight row ${t} has ${row.length} values for ${h.sourceTokens.length} source tokens`);
+    if (row.length !== h.sourceTokens.length)
+      throw new TaskInputError(`heatmap: weight row ${t} has ${row.length} values for ${h.sourceTokens.length} source tokens`);
     if (row.some((v) => !Number.isFinite(v))) throw new TaskInputError(`heatmap: weight row ${t} has a non-finite value`);
   });
 }
 
-const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' }[c]!));
 
 /** The heatmap as an SVG document (`cell` pixels per cell, default 28). */
 export function attentionSvg(h: HeatmapInput, cell = 28): string {
@@ -34,7 +36,8 @@ export function attentionSvg(h: HeatmapInput, cell = 28): string {
   const width = left + cell * h.sourceTokens.length + 8;
   const height = top + cell * h.targetTokens.length + 8;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+      ' font-family="monospace" font-size="12">',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
   ];
   if (h.title) parts.push(`<text x="4" y="16" font-weight="bold">${escapeXml(h.title)}</text>`);
@@ -46,7 +49,11 @@ export function attentionSvg(h: HeatmapInput, cell = 28): string {
     parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${escapeXml(t)}</text>`);
     h.weights[i]!.forEach((w, j) => {
       const [r, g, b] = heatColor(w);
-      parts.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="rgb(${r},${g},${b})"><title>${w.toFixed(4)}</title></rect>`);
+      parts.push(
+        `<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="rgb(${r},${g},${b})"><title>${w.toFixed(
+          4,
+        )}</title></rect>`,
+      );
     });
   });
   parts.push('</svg>');
