@@ -4,9 +4,9 @@
  * cannot be in the answer (question, special and padding tokens; `[CLS]` stays in the
  * normalisation) are set to -10000, both are softmax-normalised, the first token is
  * zeroed, and spans `start ≤ end < start + maxAnswerLength` are scored by p(start)·p(end).
- * The best `topK` spans of each window whose ends both lie in the context are mapped to
- * whole words of the context (character offsets), and the best `topK` over all windows
- * are returned.
+ * The best `topK` spans of each window whose ends both lie in the context (or on `[CLS]`,
+ * whose probability is 0) are mapped to whole words of the context (character offsets),
+ * and the best `topK` over all windows are returned.
  */
 import { TaskInputError } from '../errors.js';
 
@@ -66,7 +66,7 @@ function normalise(logits: ArrayLike<number>, allowed: Uint8Array): Float64Array
   return x;
 }
 
-/** HF's `decode_spans`: the best `topK` (start, end, score) of the banded outer product, then those inside the context. */
+/** HF's `decode_spans`: the best `topK` (start, end, score) of the banded outer product, then those whose ends are both allowed. */
 export function decodeSpans(
   start: Float64Array,
   end: Float64Array,
@@ -119,20 +119,19 @@ export function postprocessQuestionAnswering(context: string, windows: readonly 
     const n = w.sequenceIds.length;
     if (w.startLogits.length !== n || w.endLogits.length !== n)
       throw new TaskInputError(`question-answering: a window of ${n} tokens has ${w.startLogits.length} start and ${w.endLogits.length} end logits`);
-    // desired: context tokens that are real; allowed in the softmax: those and [CLS].
-    const desired = new Uint8Array(n);
+    // Allowed (HF's 1 - p_mask, and the attention mask): real context tokens and [CLS]. They
+    // make the softmax and the admissible span ends; [CLS]'s probability is zeroed below.
     const allowed = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const real = (w.attentionMask?.[i] ?? 1) === 1;
-      desired[i] = w.sequenceIds[i] === 1 && real ? 1 : 0;
-      allowed[i] = desired[i]! || (i === w.clsIndex && real) ? 1 : 0;
+      allowed[i] = (w.sequenceIds[i] === 1 || i === w.clsIndex) && real ? 1 : 0;
     }
     const ps = normalise(w.startLogits, allowed);
     const pe = normalise(w.endLogits, allowed);
     if (options.handleImpossibleAnswer) minNull = Math.min(minNull, ps[0]! * pe[0]!);
     ps[0] = 0;
     pe[0] = 0;
-    for (const [s, e, score] of decodeSpans(ps, pe, topK, maxLen, desired)) {
+    for (const [s, e, score] of decodeSpans(ps, pe, topK, maxLen, allowed)) {
       const [a] = options.alignToWords === false ? [w.starts[s]!] : wordChars(w, s);
       const [, b] = options.alignToWords === false ? [0, w.ends[e]!] : wordChars(w, e);
       answers.push({ score, start: a!, end: b!, answer: context.slice(a, b) });
