@@ -2,9 +2,11 @@
  * The heed CLI in-process: predict writes each task's format atomically, eval scores models and
  * prediction files, bad input exits 1 without output.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Heed } from '@heed/core';
@@ -191,5 +193,18 @@ describe('heed predict / eval', () => {
     expect((await cli('predict', 'summarization', '--model', dir, '--input', input, '--output', kept)).code).toBe(1);
     expect((await cli('predict', 'text-classification', '--model', dir, '--input', input, '--output', kept, '--batch-size', '0')).code).not.toBe(0);
     expect((await cli('eval', 'text-classification', '--data', input)).err).toContain('exactly one of --model DIR and --predictions FILE');
+  });
+
+  it('the executable (what `pnpm heed` runs) prints help and exits 1 with a message on bad input', async () => {
+    const run = promisify(execFile);
+    const root = join(import.meta.dirname, '../../..');
+    const args = ['--conditions=source', '--import', 'tsx', 'packages/tasks/src/cli/bin.ts'];
+    const help = await run(process.execPath, [...args, 'predict', '--help'], { cwd: root });
+    expect(help.stdout).toContain('--model <dir>');
+    const bad = await run(process.execPath, [...args, 'eval', 'question-answering', '--data', join(tmp, 'missing.json'), '--predictions', 'x'], { cwd: root }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((bad as { code: number }).code).toBe(1);
+    expect((bad as { stderr: string }).stderr).toContain(`heed: ${join(tmp, 'missing.json')}: cannot read the file (ENOENT)`);
   });
 });
