@@ -223,10 +223,24 @@ export class CpuBackend implements Backend {
   }
 
   layerNorm(x: TensorInfo, gamma: TensorInfo, beta: TensorInfo, eps: number): TensorInfo {
+    const native = (this.mm as Partial<NativeGemm>).layerNormRows;
+    const cols = x.shape.at(-1)!;
+    if (native && cols > 0) {
+      const xs = this.f32(x);
+      const out = new Float32Array(xs.length);
+      native(xs, this.f32(gamma), this.f32(beta), out, xs.length / cols, cols, eps);
+      return this.out(out, x.shape, 'float32');
+    }
     return this.out(fast.layerNorm(this.gemm, this.f32(x), this.f32(gamma), this.f32(beta), x.shape.at(-1)!, eps), x.shape, 'float32');
   }
 
   gelu(x: TensorInfo, approximate: 'none' | 'tanh'): TensorInfo {
+    const native = (this.mm as Partial<NativeGemm>).gelu;
+    if (native) {
+      const out = new Float32Array(this.f32(x).length);
+      native(this.f32(x), out, approximate);
+      return this.out(out, x.shape, 'float32');
+    }
     return this.out(fast.gelu(this.gemm, this.f32(x), approximate), x.shape, 'float32');
   }
 

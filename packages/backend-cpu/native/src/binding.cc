@@ -12,6 +12,8 @@
 //   Whole-sequence LSTM (rnn.h); every array a Float32Array of at least its size.
 // exports.softmaxRows(x, rows, cols, scale)   in place: softmax(scale·x) per row (rows.h)
 // exports.geluBackward(x, dy, out, tanhForm)  out = dy · GELU'(x)
+// exports.layerNormRows(x, gamma, beta, out, rows, cols, eps)
+// exports.gelu(x, out, tanhForm)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
@@ -299,6 +301,43 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value LayerNormRows(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 7) return throw_failure(env, {false, "layerNormRows: expected 7 arguments"});
+  Failure f;
+  int64_t rows, cols;
+  double eps;
+  if (!get_count(env, argv[4], "rows", &rows, &f) || !get_count(env, argv[5], "cols", &cols, &f)) return throw_failure(env, f);
+  if (napi_get_value_double(env, argv[6], &eps) != napi_ok) return throw_failure(env, {false, "layerNormRows: eps must be a number"});
+  const double rc = static_cast<double>(rows) * cols;
+  const char* names[4] = {"x", "gamma", "beta", "out"};
+  const double sizes[4] = {rc, static_cast<double>(cols), static_cast<double>(cols), rc};
+  float* p[4];
+  if (!get_arrays(env, argv, "layerNormRows", names, sizes, p, 4, &f)) return throw_failure(env, f);
+  heed::layer_norm_rows(p[0], p[1], p[2], p[3], rows, cols, static_cast<float>(eps));
+  return nullptr;
+}
+
+napi_value GeluForward(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return throw_failure(env, {false, "gelu: expected 3 arguments"});
+  Failure f;
+  float* p[2];
+  int64_t len = 0;
+  if (!get_f32(env, argv[0], "x", &p[0], &len, &f)) return throw_failure(env, f);
+  const char* names[2] = {"x", "out"};
+  const double sizes[2] = {static_cast<double>(len), static_cast<double>(len)};
+  if (!get_arrays(env, argv, "gelu", names, sizes, p, 2, &f)) return throw_failure(env, f);
+  bool tanh_form = false;
+  get_bool(env, argv[2], &tanh_form);
+  heed::gelu_forward(p[0], p[1], len, tanh_form);
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -332,6 +371,8 @@ NAPI_MODULE_INIT() {
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"layerNormRows", nullptr, LayerNormRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gelu", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

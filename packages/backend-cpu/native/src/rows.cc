@@ -99,4 +99,46 @@ HEED_CLONES void gelu_backward(const float* x, const float* dy, float* out, int6
   }
 }
 
+HEED_CLONES void layer_norm_rows(const float* x, const float* gamma, const float* beta, float* out, int64_t rows, int64_t cols, float eps) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float* yr = out + r * cols;
+    vf sv = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) sv += ld(xr + j, cols - j < W ? cols - j : W, 0.0f);
+    const float mean = hsum(sv) / static_cast<float>(cols);
+    const vf mv = vmath::splat(mean);
+    vf qv = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      const vf c = ld(xr + j, n, mean) - mv;  // lanes past the row load the mean: 0 here
+      qv += c * c;
+    }
+    const float rstd = 1.0f / __builtin_sqrtf(hsum(qv) / static_cast<float>(cols) + eps);
+    const vf rv = vmath::splat(rstd);
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      st(yr + j, (ld(xr + j, n, 0.0f) - mv) * rv * ld(gamma + j, n, 0.0f) + ld(beta + j, n, 0.0f), n);
+    }
+  }
+}
+
+HEED_CLONES void gelu_forward(const float* x, float* out, int64_t n, bool tanh_form) {
+  const float k = 0.7978845608028654f;  // √(2/π)
+  for (int64_t i = 0; i < n; i += W) {
+    const int64_t m = n - i < W ? n - i : W;
+    const vf v = ld(x + i, m, 0.0f);
+    vf y;
+    if (tanh_form) {
+      y = 0.5f * v * (1.0f + vmath::tanh(k * (v + 0.044715f * v * v * v)));
+    } else {
+      const vf z = vmath::select(v < 0.0f, -v, v) * 0.7071067811865476f;
+      const vf e = vmath::exp(-0.5f * v * v);
+      const vf t = 1.0f / (1.0f + 0.3275911f * z);
+      const vf tail = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) * e;
+      y = v * vmath::select(v >= 0.0f, 1.0f - 0.5f * tail, 0.5f * tail);
+    }
+    st(out + i, y, m);
+  }
+}
+
 }  // namespace heed

@@ -10,5 +10,10 @@ void softmax_rows(float* x, int64_t rows, int64_t cols, float scale);
 /** out = dy · GELU'(x) over n elements (tanh approximation when tanh_form). */
 void gelu_backward(const float* x, const float* dy, float* out, int64_t n, bool tanh_form);
 
+/** Layer norm of each row of `cols`: (x − mean)/√(var + eps)·γ + β into out. */
+void layer_norm_rows(const float* x, const float* gamma, const float* beta, float* out, int64_t rows, int64_t cols, float eps);
+/** out = GELU(x) (tanh approximation when tanh_form; else Φ from Abramowitz & Stegun 7.1.26). */
+void gelu_forward(const float* x, float* out, int64_t n, bool tanh_form);
+
 }  // namespace heed
 #endif

@@ -30,9 +30,11 @@ export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], 
   const lastStride = srcStride[rank - 1]!;
   const idx = new Array<number>(rank).fill(0);
   let src = 0;
+  // Contiguous runs (e.g. attention heads split / merged by [0, 2, 1, 3]) are block copies.
+  const runs = lastStride === 1 && last >= 16;
   for (let o = 0; o < out.length; o += last) {
-    let s = src;
-    for (let j = 0; j < last; j++, s += lastStride) out[o + j] = x[s]!;
+    if (runs) out.set(x.subarray(src, src + last), o);
+    else for (let j = 0, s = src; j < last; j++, s += lastStride) out[o + j] = x[s]!;
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]!++;
       src += srcStride[d]!;

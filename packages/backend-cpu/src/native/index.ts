@@ -87,6 +87,10 @@ export interface NativeGemm {
   readonly lstmBackward?: (args: LstmBackwardArgs) => void;
   /** In place, per row of `cols`: softmax(scale·x) for scale > 0; −∞ entries give 0, an all −∞ row zeros. */
   readonly softmaxRows?: (x: Float32Array, rows: number, cols: number, scale: number) => void;
+  /** Layer norm of each row of `cols` into out (SIMD, one thread). */
+  readonly layerNormRows?: (x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number) => void;
+  /** out = GELU(x) (SIMD; Φ from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7, or the tanh form). */
+  readonly gelu?: (x: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
@@ -112,6 +116,8 @@ interface Addon {
   lstmForward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   softmaxRows?(x: Float32Array, rows: number, cols: number, scale: number): void;
   geluBackward?(x: Float32Array, dy: Float32Array, out: Float32Array, tanhForm: boolean): void;
+  layerNormRows?(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  gelu?(x: Float32Array, out: Float32Array, tanhForm: boolean): void;
   lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
   hardwareThreads(): number;
@@ -187,6 +193,8 @@ class NativeGemmImpl implements NativeGemm {
   readonly lstmBackward?: (args: LstmBackwardArgs) => void;
   readonly softmaxRows?: (x: Float32Array, rows: number, cols: number, scale: number) => void;
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
+  readonly layerNormRows?: (x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number) => void;
+  readonly gelu?: (x: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
 
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
@@ -195,6 +203,10 @@ class NativeGemmImpl implements NativeGemm {
     const geluBack = lib.geluBackward;
     if (softmax) this.softmaxRows = (x, rows, cols, scale) => softmax.call(lib, x, rows, cols, scale);
     if (geluBack) this.geluBackward = (x, dy, out, approximate) => geluBack.call(lib, x, dy, out, approximate === 'tanh');
+    const ln = lib.layerNormRows;
+    const gelu = lib.gelu;
+    if (ln) this.layerNormRows = (x, g, b, out, rows, cols, eps) => ln.call(lib, x, g, b, out, rows, cols, eps);
+    if (gelu) this.gelu = (x, out, approximate) => gelu.call(lib, x, out, approximate === 'tanh');
     const fwd = lib.lstmForward;
     const bwd = lib.lstmBackward;
     if (fwd && bwd) {
