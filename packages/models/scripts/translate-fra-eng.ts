@@ -103,7 +103,9 @@ function options() {
   for (const d of directions) if (d !== 'en-fr' && d !== 'fr-en') throw new Error(`--directions: unknown direction "${d}" (en-fr, fr-en)`);
   const num = (name: string, v: string, integer = false): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
+    }
     return n;
   };
   return {
@@ -208,14 +210,23 @@ function modelConfig(kind: string, srcVocab: number, tgtVocab: number): ModelCon
 }
 
 /** Linear warm-up, then constant: the number of steps depends on the time budget. */
-const schedule = (kind: string): LRSchedule => warmupSchedule({ peak: kind === 'transformer' ? 2e-3 : 3e-3, warmupSteps: 100, totalSteps: 100, decay: 'none' });
+const schedule = (kind: string): LRSchedule =>
+  warmupSchedule({ peak: kind === 'transformer' ? 2e-3 : 3e-3, warmupSteps: 100, totalSteps: 100, decay: 'none' });
 
 /**
  * Trains one run in chunks until its time is spent, checkpointing after each chunk (so
  * `--resume` continues). A chunk is sized from the measured speed to last about a minute
  * (or what is left of the budget).
  */
-async function train(model: Model, kind: string, data: BucketedData<Example>, dir: string, state: RunState, seconds: number, save: () => Promise<void>): Promise<void> {
+async function train(
+  model: Model,
+  kind: string,
+  data: BucketedData<Example>,
+  dir: string,
+  state: RunState,
+  seconds: number,
+  save: () => Promise<void>,
+): Promise<void> {
   const ckpt = join(dir, 'checkpoints');
   let chunk = 10;
   while (state.trainSeconds < seconds) {
@@ -229,7 +240,8 @@ async function train(model: Model, kind: string, data: BucketedData<Example>, di
       checkpoint: { dir: ckpt, every: 10 },
       listeners: [
         (e) => {
-          if (e.type === 'step' && e.step % 25 === 0) log(`  step ${e.step}: loss ${e.loss.toFixed(3)}, lr ${e.lr.toExponential(2)}, ${e.tokensPerSecond.toFixed(0)} target tokens/s`);
+          if (e.type !== 'step' || e.step % 25 !== 0) return;
+          log(`  step ${e.step}: loss ${e.loss.toFixed(3)}, lr ${e.lr.toExponential(2)}, ${e.tokensPerSecond.toFixed(0)} target tokens/s`);
         },
       ],
     });
@@ -260,13 +272,16 @@ async function evaluate(
     const len = Math.max(1, ...part.map((s) => s.length));
     const inputIds = tensor(Int32Array.from(part.flatMap((s) => [...s, ...Array(len - s.length).fill(PAD)])), [part.length, len], 'int32');
     const attentionMask = tensor(part.map((s) => Array.from({ length: len }, (_, j) => j < s.length || (s.length === 0 && j === 0))));
-    const out = await beamSearch(model, { inputIds, attentionMask }, { beamSize: beam, maxLength: MAX_WORDS + 2, lengthPenalty: { type: 'gnmt', alpha: 0.6 } });
+    const search = { beamSize: beam, maxLength: MAX_WORDS + 2, lengthPenalty: { type: 'gnmt', alpha: 0.6 } } as const;
+    const out = await beamSearch(model, { inputIds, attentionMask }, search);
     inputIds.dispose();
     attentionMask.dispose();
     for (const h of out) hyps.push(detokenize(tgtTok, h[0]!.tokens));
   }
   const score = corpusBleu(hyps, [test.map((p) => p.tgt)]);
-  const samples = [0, 1, 2, 3, 4, 5].map((k) => Math.floor((k * test.length) / 6)).map((i) => `${test[i]!.src}  =>  ${hyps[i]}   (reference: ${test[i]!.tgt})`);
+  const samples = [0, 1, 2, 3, 4, 5]
+    .map((k) => Math.floor((k * test.length) / 6))
+    .map((i) => `${test[i]!.src}  =>  ${hyps[i]}   (reference: ${test[i]!.tgt})`);
   return { bleu: formatBleu(score), samples };
 }
 
@@ -278,7 +293,9 @@ async function main(): Promise<void> {
   if (existsSync(statePath)) {
     if (!o.resume) throw new Error(`${o.out} holds an earlier job; pass --resume to continue it or choose another --out`);
     state = JSON.parse(await readFile(statePath, 'utf8')) as JobState;
-    if (JSON.stringify(state.settings) !== JSON.stringify(settings)) throw new Error(`${statePath} was made with other settings: ${JSON.stringify(state.settings)}`);
+    if (JSON.stringify(state.settings) !== JSON.stringify(settings)) {
+      throw new Error(`${statePath} was made with other settings: ${JSON.stringify(state.settings)}`);
+    }
     log(`resuming ${o.out}: ${state.spentSeconds.toFixed(0)} s already spent`);
   }
   await mkdir(o.out, { recursive: true });
@@ -311,7 +328,9 @@ async function main(): Promise<void> {
     }
     const srcTok = await tokenizerFor(join(o.out, `tokenizer-${from}`), trainPairs.map((p) => p[from]));
     const tgtTok = await tokenizerFor(join(o.out, `tokenizer-${to}`), trainPairs.map((p) => p[to]));
-    const examples: Example[] = trainPairs.map((p) => ({ source: words(srcTok, p[from]), target: words(tgtTok, p[to]) })).filter((e) => e.source.length > 0 && e.target.length > 0);
+    const examples: Example[] = trainPairs
+      .map((p) => ({ source: words(srcTok, p[from]), target: words(tgtTok, p[to]) }))
+      .filter((e) => e.source.length > 0 && e.target.length > 0);
     const data = new BucketedData(examples, {
       tokenBudget: 1536,
       batchSize: 128,
@@ -321,12 +340,13 @@ async function main(): Promise<void> {
     });
     const model = createModel(heed, modelConfig(run.kind, srcTok.getVocabSize(), tgtTok.getVocabSize()), { seed: o.seed });
     log(
-      `${run.name}: ${model.modelType}, ${model.parameterCount()} parameters, vocabularies ${srcTok.getVocabSize()} (${from}) / ${tgtTok.getVocabSize()} (${to}), ` +
+      `${run.name}: ${model.modelType}, ${model.parameterCount()} parameters, ` +
+        `vocabularies ${srcTok.getVocabSize()} (${from}) / ${tgtTok.getVocabSize()} (${to}), ` +
         `${data.batchesPerEpoch} batches per epoch; training for ${Math.max(0, perRun - rs.trainSeconds).toFixed(0)} s more`,
     );
     await train(model, run.kind, data, dir, rs, perRun, save);
     await saveModel(model, join(dir, 'model'));
-    log(`${run.name}: trained ${rs.steps} steps in ${rs.trainSeconds.toFixed(0)} s; decoding ${testPairs.length} held-out sentences (beam ${o.beam})`);
+    log(`${run.name}: trained ${rs.steps} steps in ${rs.trainSeconds.toFixed(0)} s; decoding ${testPairs.length} held-out sentences, beam ${o.beam}`);
     const t0 = performance.now();
     const result = await evaluate(model as never, srcTok, tgtTok, testPairs.map((p) => ({ src: p[from], tgt: p[to] })), o.beam);
     log(`${run.name}: ${result.bleu}  [sacreBLEU 13a, exp smoothing, lower-cased; decoding took ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
@@ -336,7 +356,10 @@ async function main(): Promise<void> {
     model.dispose();
   }
   log('summary:');
-  for (const run of runs) log(`  ${run.name.padEnd(22)} ${state.runs[run.name]!.steps} steps, ${state.runs[run.name]!.trainSeconds.toFixed(0)} s: ${state.runs[run.name]!.bleu}`);
+  for (const run of runs) {
+    const r = state.runs[run.name]!;
+    log(`  ${run.name.padEnd(22)} ${r.steps} steps, ${r.trainSeconds.toFixed(0)} s: ${r.bleu}`);
+  }
   log(`total time ${(state.spentSeconds / 60).toFixed(1)} min`);
   heed.dispose();
   await writeFile(join(o.out, 'DONE'), `${new Date().toISOString()}\n`);

@@ -25,7 +25,18 @@ it('TransformerLM overfits a paragraph to perplexity < 1.5', async () => {
   const [bos, eos] = [tok.tokenToId('[BOS]')!, tok.tokenToId('[EOS]')!];
   const seq = [bos, ...tok.encode(PARAGRAPH, undefined, { addSpecialTokens: false }).ids, eos];
   const model = new TransformerLM(
-    { vocab_size: vocab, d_model: 64, num_heads: 4, num_layers: 2, ffn_dim: 128, dropout: 0, max_position_embeddings: 384, bos_token_id: bos, eos_token_id: eos, pad_token_id: 0 },
+    {
+      vocab_size: vocab,
+      d_model: 64,
+      num_heads: 4,
+      num_layers: 2,
+      ffn_dim: 128,
+      dropout: 0,
+      max_position_embeddings: 384,
+      bos_token_id: bos,
+      eos_token_id: eos,
+      pad_token_id: 0,
+    },
     { seed: 1 },
   );
   const ids = Int32Array.from(seq);
@@ -53,7 +64,8 @@ it('TransformerLM overfits a paragraph to perplexity < 1.5', async () => {
   const [hyp] = await greedy(model, { prompts: [prompt] }, { maxLength: seq.length - prompt.length });
   const text = tok.decode([...prompt.slice(1), ...hyp![0]!.tokens]);
   console.log(
-    `[learn-transformer-lm] ${seq.length} characters: perplexity ${ppl.toFixed(3)} after ${STEPS} steps in ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ` +
+    `[learn-transformer-lm] ${seq.length} characters: perplexity ${ppl.toFixed(3)} after ${STEPS} steps ` +
+      `in ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ` +
       `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU; greedy from "${tok.decode(prompt.slice(1))}": ${JSON.stringify(text)}`,
   );
   expect(ppl).toBeLessThan(1.5);

@@ -35,7 +35,18 @@ const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [
 it('Transformer reverses 10-token sequences: ≥ 99% whole-sequence accuracy by beam search', async () => {
   const vocab = FIRST + SYMBOLS;
   const model = new Transformer(
-    { src_vocab_size: vocab, tgt_vocab_size: vocab, d_model: 32, num_heads: 4, encoder_layers: 2, decoder_layers: 2, ffn_dim: 64, dropout: 0, max_position_embeddings: 16, share_embeddings: true },
+    {
+      src_vocab_size: vocab,
+      tgt_vocab_size: vocab,
+      share_embeddings: true,
+      max_position_embeddings: 16,
+      d_model: 32,
+      num_heads: 4,
+      encoder_layers: 2,
+      decoder_layers: 2,
+      ffn_dim: 64,
+      dropout: 0,
+    },
     { seed: 3 },
   );
   const rng = new Rng(4);
@@ -59,8 +70,9 @@ it('Transformer reverses 10-token sequences: ≥ 99% whole-sequence accuracy by 
   const acc = ok / test.length;
   const cpu = process.cpuUsage(cpu0);
   console.log(
-    `[learn-transformer] reverse, 10 tokens, beam 4: ${(acc * 100).toFixed(1)}% whole-sequence accuracy on ${test.length} held-out sequences after ${result.step} steps ` +
-      `(final loss ${result.losses.at(-1)!.toFixed(4)}) in ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
+    `[learn-transformer] reverse, 10 tokens, beam 4: ${(acc * 100).toFixed(1)}% whole-sequence accuracy on ${test.length} held-out sequences ` +
+      `after ${result.step} steps (final loss ${result.losses.at(-1)!.toFixed(4)}) ` +
+      `in ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
   );
   expect(acc).toBeGreaterThanOrEqual(0.99);
 
@@ -74,13 +86,18 @@ it('Transformer reverses 10-token sequences: ≥ 99% whole-sequence accuracy by 
       const v = await w.data();
       let hits = 0;
       for (let t = 0; t < LEN; t++) {
-        const avg = Array.from({ length: tk }, (_, j) => Array.from({ length: heads }, (_, h) => v[(h * tq + t) * tk + j]!).reduce((a, x) => a + x, 0) / heads);
+        const avg = Array.from({ length: tk }, (_, j) => {
+          let sum = 0;
+          for (let h = 0; h < heads; h++) sum += v[(h * tq + t) * tk + j]!;
+          return sum / heads;
+        });
         hits += avg.indexOf(Math.max(...avg)) === LEN - 1 - t ? 1 : 0;
       }
       return hits / LEN;
     }),
   );
-  console.log(`[learn-transformer] cross-attention peaks on the mirrored source position: ${mirrored.map((m) => `${(m * 100).toFixed(0)}%`).join(', ')} of steps (by layer)`);
+  const shares = mirrored.map((m) => `${(m * 100).toFixed(0)}%`).join(', ');
+  console.log(`[learn-transformer] cross-attention peaks on the mirrored source position: ${shares} of steps (by layer)`);
   expect(Math.max(...mirrored)).toBeGreaterThanOrEqual(0.8);
   one.dispose();
   decoded.dispose();

@@ -44,7 +44,8 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
     });
 
     it('cached Transformer decoding with select equals full recomputation', async () => {
-      const model = new Transformer({ src_vocab_size: 9, tgt_vocab_size: 9, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 2, ffn_dim: 16, max_position_embeddings: 8 }, { seed: 3 });
+      const config = { src_vocab_size: 9, tgt_vocab_size: 9, d_model: 16, num_heads: 2, encoder_layers: 1, decoder_layers: 2, ffn_dim: 16 };
+      const model = new Transformer({ ...config, max_position_embeddings: 8 }, { seed: 3 });
       model.eval();
       const src = [[3, 4, 5], [6, 7, 0]];
       const mask = [[true, true, true], [true, true, false]];
@@ -61,7 +62,13 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
         const got = await lp.data();
         lp.dispose();
         const full = heed.tidy(() =>
-          logSoftmax(model.forward({ inputIds: ids(rows.map((r) => src[r]!)), attentionMask: tensor(rows.map((r) => mask[r]!)), decoderInputIds: ids(rows.map((r) => tgt[r]!.slice(0, t + 1))) }).logits),
+          logSoftmax(
+            model.forward({
+              inputIds: ids(rows.map((r) => src[r]!)),
+              attentionMask: tensor(rows.map((r) => mask[r]!)),
+              decoderInputIds: ids(rows.map((r) => tgt[r]!.slice(0, t + 1))),
+            }).logits,
+          ),
         );
         const want = await full.data();
         full.dispose();
@@ -77,7 +84,8 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
 
     it('TransformerLM: left padding keeps real positions, cached decoding of ragged prompts with select equals full passes', async () => {
       const V = 11;
-      const model = new TransformerLM({ vocab_size: V, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 16, max_position_embeddings: 12 }, { seed: 4 });
+      const config = { vocab_size: V, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 16, max_position_embeddings: 12 };
+      const model = new TransformerLM(config, { seed: 4 });
       model.eval();
       const full = async (seq: number[]): Promise<Float32Array> => {
         const lp = heed.tidy(() => logSoftmax(model.forward({ inputIds: ids([seq]) }).logits));
@@ -86,7 +94,11 @@ for (const backend of ['cpu', 'webgpu'] as BackendName[]) {
         return out;
       };
       let worst = 0;
-      const padded = heed.tidy(() => logSoftmax(model.forward({ inputIds: ids([[0, 0, 1, 5, 6], [1, 7, 8, 9, 4]]), attentionMask: tensor([[false, false, true, true, true], [true, true, true, true, true]]) }).logits));
+      const leftPadded = {
+        inputIds: ids([[0, 0, 1, 5, 6], [1, 7, 8, 9, 4]]),
+        attentionMask: tensor([[false, false, true, true, true], [true, true, true, true, true]]),
+      };
+      const padded = heed.tidy(() => logSoftmax(model.forward(leftPadded).logits));
       const p = await padded.data();
       padded.dispose();
       const alone = await full([1, 5, 6]);

@@ -15,7 +15,15 @@ beforeAll(async () => {
 afterAll(() => heed.dispose());
 
 const V = 17;
-const SMALL: Partial<TransformerLMConfig> = { vocab_size: V, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 32, dropout: 0.1, max_position_embeddings: 16 };
+const SMALL: Partial<TransformerLMConfig> = {
+  vocab_size: V,
+  d_model: 16,
+  num_heads: 2,
+  num_layers: 2,
+  ffn_dim: 32,
+  dropout: 0.1,
+  max_position_embeddings: 16,
+};
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
 
 /** Log-probabilities [S, V] at every position of one unpadded sequence. */
@@ -80,7 +88,8 @@ describe('TransformerLM', () => {
       const S = 5;
       const pad = (p: number[]): number[] => (side === 'left' ? [...Array(S - p.length).fill(0), ...p] : [...p, ...Array(S - p.length).fill(0)]);
       const real = (p: number[]): boolean[] => pad(p.map(() => 1)).map((v) => v === 1);
-      const session = heed.tidy(() => model.startDecoding({ inputIds: ids(prompts.map(pad)), attentionMask: tensor(prompts.map(real)) }, { maxLength: 4 }));
+      const batch = { inputIds: ids(prompts.map(pad)), attentionMask: tensor(prompts.map(real)) };
+      const session = heed.tidy(() => model.startDecoding(batch, { maxLength: 4 }));
       const worst = await checkAgainstFull(model, session, prompts, cont);
       expect(worst).toBeLessThanOrEqual(1e-5);
       session.dispose();
@@ -150,7 +159,9 @@ describe('TransformerLM', () => {
     const long = ids([Array.from({ length: 20 }, (_, i) => 1 + (i % 9))]);
     expect(() => model.forward({ inputIds: long })).toThrow(SequenceLengthError);
     expect(() => model.forward({ inputIds: long })).toThrow(/TransformerLM: inputIds has 20 positions, more than max_position_embeddings 16/);
-    expect(() => model.startDecoding({ prompts: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] }, { maxLength: 8 })).toThrow(/a prompt of 10 tokens and maxLength 8 need 17 positions, more than max_position_embeddings 16/);
+    expect(() => model.startDecoding({ prompts: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] }, { maxLength: 8 })).toThrow(
+      /a prompt of 10 tokens and maxLength 8 need 17 positions, more than max_position_embeddings 16/,
+    );
     expect(() => model.startDecoding({ prompts: [[1, 2], []] })).toThrow(/prompt 1 has no tokens/);
     expect(() => model.startDecoding({ prompts: [[1, 17]] })).toThrow(/prompt 0 has token 17 at 1, outside the vocabulary \[0, 17\)/);
     expect(() => model.forward({ inputIds: ids([[1, 17]]) })).toThrow(/inputIds\[0\]\[1\] = 17 is outside \[0, 17\) \(vocab_size\)/);
@@ -176,7 +187,8 @@ describe('TransformerLM', () => {
     const mask = tensor([[true, true, true, true], [false, true, true, true]]);
     const step = (): void =>
       heed.tidy(() => {
-        const { value, grads } = variableGrads(() => model.forward({ inputIds: x, attentionMask: mask, labels: x }).loss!, model.trainableParameters());
+        const loss = (): Tensor => model.forward({ inputIds: x, attentionMask: mask, labels: x }).loss!;
+        const { value, grads } = variableGrads(loss, model.trainableParameters());
         opt.step(grads);
         value.dispose();
       });

@@ -14,7 +14,17 @@ beforeAll(async () => {
 });
 afterAll(() => heed.dispose());
 
-const SMALL: Partial<TransformerConfig> = { src_vocab_size: 13, tgt_vocab_size: 11, d_model: 16, num_heads: 2, encoder_layers: 2, decoder_layers: 2, ffn_dim: 24, dropout: 0.1, max_position_embeddings: 12 };
+const SMALL: Partial<TransformerConfig> = {
+  src_vocab_size: 13,
+  tgt_vocab_size: 11,
+  d_model: 16,
+  num_heads: 2,
+  encoder_layers: 2,
+  decoder_layers: 2,
+  ffn_dim: 24,
+  dropout: 0.1,
+  max_position_embeddings: 12,
+};
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
 const bools = (rows: boolean[][]): Tensor => tensor(rows);
@@ -82,7 +92,8 @@ describe('Transformer', () => {
     model.eval();
     const tgtIn = [[1, 4, 6, 3]];
     const alone = await fullLogProbs(model, [[3, 4, 5]], [[true, true, true]], tgtIn);
-    const padded = await fullLogProbs(model, [[3, 4, 5, 0, 0], [6, 7, 8, 9, 10]], [[true, true, true, false, false], [true, true, true, true, true]], [...tgtIn, [1, 2, 3, 4]]);
+    const mask = [[true, true, true, false, false], [true, true, true, true, true]];
+    const padded = await fullLogProbs(model, [[3, 4, 5, 0, 0], [6, 7, 8, 9, 10]], mask, [...tgtIn, [1, 2, 3, 4]]);
     expect(maxAbsDiff(padded.subarray(0, alone.length), alone)).toBeLessThan(1e-5);
     // Target padding on the right does not change earlier positions either (causal).
     const longer = await fullLogProbs(model, [[3, 4, 5]], [[true, true, true]], [[1, 4, 6, 3, 0, 0]]);
@@ -93,7 +104,12 @@ describe('Transformer', () => {
   it('outputAttentions returns each layer’s cross-attention weights, zero on source padding, rows summing to 1', async () => {
     const model = new Transformer({ ...SMALL }, { seed: 3 });
     model.eval();
-    const out = model.forward({ inputIds: ids([[3, 4, 5, 0], [6, 7, 8, 9]]), attentionMask: bools([[true, true, true, false], [true, true, true, true]]), decoderInputIds: ids([[1, 4, 6], [1, 2, 3]]) }, { outputAttentions: true });
+    const batch = {
+      inputIds: ids([[3, 4, 5, 0], [6, 7, 8, 9]]),
+      attentionMask: bools([[true, true, true, false], [true, true, true, true]]),
+      decoderInputIds: ids([[1, 4, 6], [1, 2, 3]]),
+    };
+    const out = model.forward(batch, { outputAttentions: true });
     expect(out.crossAttentions).toHaveLength(2);
     for (const w of out.crossAttentions!) {
       expect(w.shape).toEqual([2, 2, 3, 4]);
@@ -173,17 +189,27 @@ describe('Transformer', () => {
   });
 
   it('bad configs and batches raise typed errors naming the field', () => {
-    expect(() => createModel(heed, { architectures: ['Transformer'], tgt_vocab_size: 5 })).toThrow(/Transformer: "src_vocab_size" must be a positive integer \(required\)/);
+    expect(() => createModel(heed, { architectures: ['Transformer'], tgt_vocab_size: 5 })).toThrow(
+      /Transformer: "src_vocab_size" must be a positive integer \(required\)/,
+    );
     expect(() => new Transformer({ ...SMALL, d_model: 10, num_heads: 3 })).toThrow(/"d_model" 10 must be a multiple of "num_heads" 3/);
-    expect(() => new Transformer({ ...SMALL, share_embeddings: true })).toThrow(/"share_embeddings" needs equal vocabularies, got src_vocab_size 13 and tgt_vocab_size 11/);
+    expect(() => new Transformer({ ...SMALL, share_embeddings: true })).toThrow(
+      /"share_embeddings" needs equal vocabularies, got src_vocab_size 13 and tgt_vocab_size 11/,
+    );
     expect(() => new Transformer({ ...SMALL, norm_placement: 'middle' as never })).toThrow(ConfigError);
     expect(() => new Transformer({ ...SMALL, bos_token_id: 11 })).toThrow(/"bos_token_id" must be a token id in \[0, 11\), got 11/);
     const model = new Transformer({ ...SMALL });
     expect(() => model.forward({ inputIds: ids([[3, 4]]) })).toThrow(/needs decoderInputIds or labels/);
     expect(() => model.forward({ inputIds: tensor([[3, 4]]), labels: ids([[1, 2]]) })).toThrow(/inputIds must be int32 token ids, got float32/);
-    expect(() => model.forward({ inputIds: ids([[3, 4]]), attentionMask: bools([[true]]), labels: ids([[1]]) })).toThrow(/attentionMask must be \[1,2\] like the ids, got \[1,1\]/);
-    expect(() => model.forward({ inputIds: ids([[3, 13]]), labels: ids([[1, 2]]) })).toThrow(/inputIds\[0\]\[1\] = 13 is outside \[0, 13\) \(src_vocab_size\)/);
-    expect(() => model.forward({ inputIds: ids([[3, 4]]), labels: ids([[1, 11]]) })).toThrow(/labels\[0\]\[1\] = 11 is outside \[0, 11\) \(tgt_vocab_size\) and is not -100/);
+    expect(() => model.forward({ inputIds: ids([[3, 4]]), attentionMask: bools([[true]]), labels: ids([[1]]) })).toThrow(
+      /attentionMask must be \[1,2\] like the ids, got \[1,1\]/,
+    );
+    expect(() => model.forward({ inputIds: ids([[3, 13]]), labels: ids([[1, 2]]) })).toThrow(
+      /inputIds\[0\]\[1\] = 13 is outside \[0, 13\) \(src_vocab_size\)/,
+    );
+    expect(() => model.forward({ inputIds: ids([[3, 4]]), labels: ids([[1, 11]]) })).toThrow(
+      /labels\[0\]\[1\] = 11 is outside \[0, 11\) \(tgt_vocab_size\) and is not -100/,
+    );
     expect(() => model.forward({ inputIds: ids([[3, 4]]), decoderInputIds: ids([[-1, 2]]) })).toThrow(/decoderInputIds\[0\]\[0\] = -1 is outside/);
     const session = model.startDecoding({ inputIds: ids([[3, 4]]) });
     expect(() => session.step(new Int32Array(2))).toThrow(/got 2 tokens for 1 rows/);
@@ -201,7 +227,8 @@ describe('Transformer', () => {
     const labels = ids([[4, 6, 2, -100], [7, 8, 9, 2]]);
     const step = (): void =>
       heed.tidy(() => {
-        const { value, grads } = variableGrads(() => model.forward({ inputIds: src, attentionMask: mask, labels }).loss!, model.trainableParameters());
+        const loss = (): Tensor => model.forward({ inputIds: src, attentionMask: mask, labels }).loss!;
+        const { value, grads } = variableGrads(loss, model.trainableParameters());
         opt.step(grads);
         value.dispose();
       });

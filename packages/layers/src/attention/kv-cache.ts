@@ -64,7 +64,9 @@ export class KVCache {
       idx = tensor(host, [host.length], 'int32', { engine });
     } else {
       idx = indices as Tensor;
-      if (idx.dtype !== 'int32' || idx.rank !== 1) throw new ArgumentError(`KVCache.select: indices must be a 1-D int32 tensor, got ${idx.dtype} [${idx.shape.join(',')}]`);
+      if (idx.dtype !== 'int32' || idx.rank !== 1) {
+        throw new ArgumentError(`KVCache.select: indices must be a 1-D int32 tensor, got ${idx.dtype} [${idx.shape.join(',')}]`);
+      }
     }
     const k = gather(this.kT, idx, 0);
     const v = gather(this.vT, idx, 0);

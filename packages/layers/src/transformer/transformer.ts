@@ -130,11 +130,14 @@ export class TransformerDecoderLayer extends Module {
    * As `forward`; with `needCrossWeights` it also returns the cross-attention weights
    * [batch, heads, tq, ts] (for plots: which source positions each target position read).
    */
-  forwardDetailed(x: Tensor, memory: Tensor, call: DecoderLayerCall & { needCrossWeights?: boolean } = {}): { output: Tensor; crossWeights?: Tensor } {
+  forwardDetailed(
+    x: Tensor,
+    memory: Tensor,
+    call: DecoderLayerCall & { needCrossWeights?: boolean } = {},
+  ): { output: Tensor; crossWeights?: Tensor } {
     return this.engine.tidy(() => {
-      const h1 = this.res1.forward(x, (y) =>
-        this.selfAttn.forward(y, y, y, { causal: true, ...(call.selfKeyMask && { keyMask: call.selfKeyMask }), ...(call.cache && { cache: call.cache.self }) }).output,
-      );
+      const selfCall = { causal: true, ...(call.selfKeyMask && { keyMask: call.selfKeyMask }), ...(call.cache && { cache: call.cache.self }) };
+      const h1 = this.res1.forward(x, (y) => this.selfAttn.forward(y, y, y, selfCall).output);
       let crossWeights: Tensor | undefined;
       const h2 = this.res2.forward(h1, (y) => {
         const r = this.crossAttn.forward(y, memory, memory, {
@@ -190,7 +193,9 @@ export class TransformerEncoder extends Module {
 
   constructor(readonly numLayers: number, options: TransformerLayerOptions) {
     super(options);
-    if (!(Number.isInteger(numLayers) && numLayers >= 1)) throw new ArgumentError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!(Number.isInteger(numLayers) && numLayers >= 1)) {
+      throw new ArgumentError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    }
     const c = { ...options, ...this.childOptions };
     this.layers = this.child('layers', new ModuleList(Array.from({ length: numLayers }, () => new TransformerEncoderLayer(c)), this.childOptions));
     this.norm = options.norm === 'pre' ? this.child('norm', new LayerNorm(options.dModel, this.childOptions)) : undefined;
@@ -223,7 +228,9 @@ export class TransformerDecoder extends Module {
 
   constructor(readonly numLayers: number, options: TransformerLayerOptions) {
     super(options);
-    if (!(Number.isInteger(numLayers) && numLayers >= 1)) throw new ArgumentError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!(Number.isInteger(numLayers) && numLayers >= 1)) {
+      throw new ArgumentError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
+    }
     const c = { ...options, ...this.childOptions };
     this.layers = this.child('layers', new ModuleList(Array.from({ length: numLayers }, () => new TransformerDecoderLayer(c)), this.childOptions));
     this.norm = options.norm === 'pre' ? this.child('norm', new LayerNorm(options.dModel, this.childOptions)) : undefined;

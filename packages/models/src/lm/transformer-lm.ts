@@ -1,4 +1,18 @@
-import { ArgumentError, add, cast, crossEntropy, embedding, greaterEqual, arange, matmul, maximum, reshape, slice, sub, type Tensor } from '@heed/core';
+import {
+  ArgumentError,
+  add,
+  arange,
+  cast,
+  crossEntropy,
+  embedding,
+  greaterEqual,
+  matmul,
+  maximum,
+  reshape,
+  slice,
+  sub,
+  type Tensor,
+} from '@heed/core';
 import { Dropout, Embedding, LearnedPositionalEncoding, TransformerEncoder, type ActivationName, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelBatch, type ModelConfig, type ModelOutput } from '../model.js';
@@ -82,7 +96,8 @@ export function positionIds(mask: Tensor): Tensor {
   const e = mask.engine;
   return e.tidy(() => {
     // cumsum over time as a product with the upper-triangular ones: count[j] = Σ_{i ≤ j} mask[i].
-    const upper = cast(greaterEqual(reshape(arange(0, s, 1, 'int32', { engine: e }), [1, s]), reshape(arange(0, s, 1, 'int32', { engine: e }), [s, 1])), 'float32');
+    const steps = arange(0, s, 1, 'int32', { engine: e });
+    const upper = cast(greaterEqual(reshape(steps, [1, s]), reshape(steps, [s, 1])), 'float32');
     const counts = matmul(cast(mask, 'float32'), upper);
     return cast(maximum(sub(counts, 1), 0), 'int32');
   });
@@ -109,7 +124,16 @@ export class TransformerLM extends Model<TransformerLMConfig, TransformerLMBatch
     this.wte = this.child('wte', new Embedding(c.vocab_size, c.d_model, { ...o, std: 0.02 }));
     this.wpe = this.child('wpe', new LearnedPositionalEncoding(c.max_position_embeddings, c.d_model, { ...o, std: 0.02 }));
     this.drop = this.child('drop', new Dropout(c.dropout, o));
-    const layer = { dModel: c.d_model, numHeads: c.num_heads, dFF: c.ffn_dim, dropout: c.dropout, activation: c.activation_function, norm: 'pre' as const, eps: c.layer_norm_eps, ...o };
+    const layer = {
+      dModel: c.d_model,
+      numHeads: c.num_heads,
+      dFF: c.ffn_dim,
+      dropout: c.dropout,
+      activation: c.activation_function,
+      norm: 'pre' as const,
+      eps: c.layer_norm_eps,
+      ...o,
+    };
     this.blocks = this.child('blocks', new TransformerEncoder(c.num_layers, layer));
   }
 

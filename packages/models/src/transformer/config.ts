@@ -58,7 +58,9 @@ export function resolveTransformerConfig(config: Partial<TransformerConfig>): Tr
   r.heads(dModel, numHeads);
   const shareEmbeddings = r.bool('share_embeddings', false);
   if (shareEmbeddings && srcVocabSize !== tgtVocabSize) {
-    throw new ConfigError(`Transformer: "share_embeddings" needs equal vocabularies, got src_vocab_size ${srcVocabSize} and tgt_vocab_size ${tgtVocabSize}`);
+    throw new ConfigError(
+      `Transformer: "share_embeddings" needs equal vocabularies, got src_vocab_size ${srcVocabSize} and tgt_vocab_size ${tgtVocabSize}`,
+    );
   }
   return {
     ...config,

@@ -30,7 +30,9 @@ function hostPrompts(inputs: TransformerLMPrompts, pad: number, vocab: number): 
     const mask = new Uint8Array(rows * cols);
     inputs.prompts.forEach((p, r) =>
       p.forEach((t, j) => {
-        if (!(Number.isInteger(t) && t >= 0 && t < vocab)) throw new ArgumentError(`TransformerLM.startDecoding: prompt ${r} has token ${t} at ${j}, outside the vocabulary [0, ${vocab})`);
+        if (!(Number.isInteger(t) && t >= 0 && t < vocab)) {
+          throw new ArgumentError(`TransformerLM.startDecoding: prompt ${r} has token ${t} at ${j}, outside the vocabulary [0, ${vocab})`);
+        }
         ids[r * cols + j] = t;
         mask[r * cols + j] = 1;
       }),
@@ -42,13 +44,15 @@ function hostPrompts(inputs: TransformerLMPrompts, pad: number, vocab: number): 
   if (attentionMask) expectMask('TransformerLM', 'attentionMask', attentionMask, inputIds);
   const [rows, cols] = inputIds.shape as [number, number];
   if (!inputIds.engine.backend.readSync) {
-    throw new ArgumentError(`TransformerLM.startDecoding: backend "${inputIds.engine.backend.name}" cannot read prompt tensors synchronously; pass { prompts: number[][] }`);
+    const name = inputIds.engine.backend.name;
+    throw new ArgumentError(`TransformerLM.startDecoding: backend "${name}" cannot read prompt tensors synchronously; pass { prompts: number[][] }`);
   }
   const ids = Int32Array.from(inputIds.dataSync());
   const real = attentionMask?.dataSync();
   ids.forEach((t, i) => {
     if (!(t >= 0 && t < vocab) && !(real && real[i] === 0)) {
-      throw new ArgumentError(`TransformerLM.startDecoding: inputIds[${Math.floor(i / cols)}][${i % cols}] = ${t} is outside the vocabulary [0, ${vocab}) (vocab_size)`);
+      const at = `[${Math.floor(i / cols)}][${i % cols}]`;
+      throw new ArgumentError(`TransformerLM.startDecoding: inputIds${at} = ${t} is outside the vocabulary [0, ${vocab}) (vocab_size)`);
     }
   });
   const mask = real ? Uint8Array.from(real) : new Uint8Array(rows * cols).fill(1);
@@ -111,7 +115,8 @@ export class TransformerLMSession implements DecoderSession {
     const steps = options.maxLength ?? 1;
     if (longest - 1 + steps > max) {
       throw new SequenceLengthError(
-        `TransformerLM: a prompt of ${longest} tokens and maxLength ${steps} need ${longest - 1 + steps} positions, more than max_position_embeddings ${max}`,
+        `TransformerLM: a prompt of ${longest} tokens and maxLength ${steps} need ${longest - 1 + steps} positions, ` +
+          `more than max_position_embeddings ${max}`,
         longest - 1 + steps,
         max,
       );
@@ -174,7 +179,8 @@ export class TransformerLMSession implements DecoderSession {
     if (tokens.length !== r) throw new ArgumentError(`TransformerLMSession.step: got ${tokens.length} tokens for ${r} rows`);
     const furthest = Math.max(...this.nextPos);
     if (furthest >= this.limit) {
-      throw new SequenceLengthError(`TransformerLM: position ${furthest + 1} exceeds max_position_embeddings ${this.limit}`, furthest + 1, this.limit);
+      const msg = `TransformerLM: position ${furthest + 1} exceeds max_position_embeddings ${this.limit}`;
+      throw new SequenceLengthError(msg, furthest + 1, this.limit);
     }
     const m = this.model;
     const e = m.engine;

@@ -12,7 +12,8 @@ export function fitLength(model: string, what: string, t: Tensor, maxPositions: 
   if (len <= maxPositions) return t;
   if (!truncate) {
     throw new SequenceLengthError(
-      `${model}: ${what} has ${len} positions, more than max_position_embeddings ${maxPositions} (set "truncation": true in the config to cut inputs)`,
+      `${model}: ${what} has ${len} positions, more than max_position_embeddings ${maxPositions} ` +
+        '(set "truncation": true in the config to cut inputs)',
       len,
       maxPositions,
     );

@@ -23,7 +23,9 @@ export function inEvalMode<T>(model: { training: boolean; train(mode: boolean): 
 export function rowIndices(indices: Int32Array, rows: number, engine: Tensor['engine'], who: string): Tensor {
   if (indices.length === 0) throw new ArgumentError(`${who}.select: needs at least one row index`);
   indices.forEach((r, i) => {
-    if (!(Number.isInteger(r) && r >= 0 && r < rows)) throw new ArgumentError(`${who}.select: index ${r} at position ${i} is outside the ${rows} rows`);
+    if (!(Number.isInteger(r) && r >= 0 && r < rows)) {
+      throw new ArgumentError(`${who}.select: index ${r} at position ${i} is outside the ${rows} rows`);
+    }
   });
   return tensor(Int32Array.from(indices), [indices.length], 'int32', { engine });
 }
@@ -52,7 +54,8 @@ export class TransformerSession implements DecoderSession {
     const max = model.config.max_position_embeddings;
     this.limit = Math.min(options.maxLength ?? max, max);
     if (options.maxLength !== undefined && options.maxLength > max) {
-      throw new SequenceLengthError(`Transformer: maxLength ${options.maxLength} is more than max_position_embeddings ${max}`, options.maxLength, max);
+      const msg = `Transformer: maxLength ${options.maxLength} is more than max_position_embeddings ${max}`;
+      throw new SequenceLengthError(msg, options.maxLength, max);
     }
     const engine = model.engine;
     const { memory, mask } = inEvalMode(model, () =>
@@ -92,7 +95,8 @@ export class TransformerSession implements DecoderSession {
     this.check('step');
     if (tokens.length !== this.rowCount) throw new ArgumentError(`TransformerSession.step: got ${tokens.length} tokens for ${this.rowCount} rows`);
     if (this.position >= this.limit) {
-      throw new SequenceLengthError(`Transformer: decoding position ${this.position + 1} exceeds the session's maxLength ${this.limit}`, this.position + 1, this.limit);
+      const msg = `Transformer: decoding position ${this.position + 1} exceeds the session's maxLength ${this.limit}`;
+      throw new SequenceLengthError(msg, this.position + 1, this.limit);
     }
     const m = this.model;
     const out = inEvalMode(m, () =>

@@ -1,5 +1,14 @@
 import { ArgumentError, ShapeError, add, crossEntropy, matmul, mul, type Tensor, type Variable } from '@heed/core';
-import { Dropout, Embedding, Linear, SinusoidalPositionalEncoding, TransformerDecoder, TransformerEncoder, type DecoderLayerCache, type ModuleOptions } from '@heed/layers';
+import {
+  Dropout,
+  Embedding,
+  Linear,
+  SinusoidalPositionalEncoding,
+  TransformerDecoder,
+  TransformerEncoder,
+  type DecoderLayerCache,
+  type ModuleOptions,
+} from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelBatch, type ModelOutput } from '../model.js';
 import { resolveTransformerConfig, type TransformerConfig } from './config.js';
@@ -75,7 +84,16 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
     }
     this.pos = this.child('pos', new SinusoidalPositionalEncoding(c.max_position_embeddings, c.d_model, o));
     this.embDropout = this.child('embDropout', new Dropout(c.dropout, o));
-    const layer = { dModel: c.d_model, numHeads: c.num_heads, dFF: c.ffn_dim, dropout: c.dropout, activation: c.activation_function, norm: c.norm_placement, eps: c.layer_norm_eps, ...o };
+    const layer = {
+      dModel: c.d_model,
+      numHeads: c.num_heads,
+      dFF: c.ffn_dim,
+      dropout: c.dropout,
+      activation: c.activation_function,
+      norm: c.norm_placement,
+      eps: c.layer_norm_eps,
+      ...o,
+    };
     this.encoder = this.child('encoder', new TransformerEncoder(c.encoder_layers, layer));
     this.decoder = this.child('decoder', new TransformerDecoder(c.decoder_layers, layer));
     if (c.tie_word_embeddings) {
@@ -146,7 +164,9 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
       expectIds('Transformer', 'decoderInputIds', batch.decoderInputIds, inputIds.shape[0]);
       checkIdRange('Transformer', 'decoderInputIds', batch.decoderInputIds, c.tgt_vocab_size, 'tgt_vocab_size');
     }
-    if (!batch.decoderInputIds && !labels) throw new ArgumentError('Transformer.forward: the batch needs decoderInputIds or labels (the target side)');
+    if (!batch.decoderInputIds && !labels) {
+      throw new ArgumentError('Transformer.forward: the batch needs decoderInputIds or labels (the target side)');
+    }
     return this.engine.tidy(() => {
       const memory = this.encode(inputIds, attentionMask);
       const srcMask = attentionMask && fitLength('Transformer', 'attentionMask', attentionMask, c.max_position_embeddings, true);
@@ -165,7 +185,8 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
       if (labels) {
         const lab = fitLength('Transformer', 'labels', labels, c.max_position_embeddings, c.truncation);
         if (lab.shape[1] !== dec.shape[1]) {
-          throw new ShapeError(`Transformer: labels [${labels.shape.join(',')}] and decoderInputIds [${dec.shape.join(',')}] must have the same length`);
+          const shapes = `labels [${labels.shape.join(',')}] and decoderInputIds [${dec.shape.join(',')}]`;
+          throw new ShapeError(`Transformer: ${shapes} must have the same length`);
         }
         out.loss = crossEntropy(logits, lab, { labelSmoothing: c.label_smoothing });
       }
