@@ -50,8 +50,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     data: { type: 'string', default: process.env.HEED_DATA ?? join(import.meta.dirname, '../../../../shared/data') },
     resume: { type: 'boolean', default: false },
-    minutes: { type: 'string', default: '85' },
-    'max-steps': { type: 'string', default: '4000' },
+    minutes: { type: 'string', default: '65' },
+    'max-steps': { type: 'string', default: '700' },
     batch: { type: 'string', default: '32' },
     'max-length': { type: 'string', default: '128' },
     layers: { type: 'string', default: '4' },
@@ -59,12 +59,13 @@ const { values: args } = parseArgs({
     heads: { type: 'string', default: '4' },
     'vocab-size': { type: 'string', default: '8192' },
     lr: { type: 'string', default: '5e-4' },
-    warmup: { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '70' },
     seed: { type: 'string', default: '1' },
-    'eval-every': { type: 'string', default: '250' },
-    'checkpoint-every': { type: 'string', default: '100' },
+    'eval-every': { type: 'string', default: '175' },
+    'checkpoint-every': { type: 'string', default: '50' },
     'fra-eng': { type: 'string', default: '60000' },
     'attention-dropout': { type: 'string', default: '0' },
+    'held-out': { type: 'string', default: '320' },
   },
 });
 if (!args.out) throw new Error('pretrain-bert: --out DIR is required');
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
   const encode = (s: string): number[] => tokenizer.encode(s, null, { addSpecialTokens: false }).ids;
   const docIds = (docs: string[][]): number[][][] => docs.map((d) => d.map(encode));
   const train = nspExamples(docIds(trainDocs), { maxLength: MAX_LEN, seed: SEED, ids, singles: singles.map(encode) });
-  const heldOut = nspExamples(docIds([...squad.heldOut, ...conllValid]), { maxLength: MAX_LEN, seed: SEED + 1, ids }).slice(0, 640);
+  const heldOut = nspExamples(docIds([...squad.heldOut, ...conllValid]), { maxLength: MAX_LEN, seed: SEED + 1, ids }).slice(0, num('held-out'));
   const vocabSize = tokenizer.getVocabSize();
   const specialIds = [ids.cls, ids.sep, ids.pad, ids.mask, id('[UNK]')];
   const mask = (x: readonly number[], rng: Rng): { inputIds: number[]; labels: number[] } =>
