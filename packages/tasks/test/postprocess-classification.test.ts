@@ -48,7 +48,7 @@ describe('fill-mask postprocess', () => {
 
   it('one mask: top-k tokens with their scores, token strings and filled sentences', () => {
     const ids = [2, 5, 4, 8, 3]; // [CLS] the [MASK] sat [SEP]
-    const logits = [...rowOf({}), ...rowOf({}), ...rowOf({ 6: 2, 7: 1 }), ...rowOf({}), ...rowOf({})];
+    const logits = rowOf({ 6: 2, 7: 1 }); // at the mask
     const z = Math.exp(2) + Math.exp(1) + 7;
     const out = postprocessFillMask(ids, logits, V, 4, 0, tok, { topK: 2 });
     expect(out).toEqual([
@@ -62,7 +62,7 @@ describe('fill-mask postprocess', () => {
 
   it('two masks: a list per mask, special tokens kept in the sequences; padding dropped', () => {
     const ids = [2, 4, 4, 3, 0];
-    const logits = [...rowOf({}), ...rowOf({ 5: 3 }), ...rowOf({ 6: 3 }), ...rowOf({}), ...rowOf({})];
+    const logits = [...rowOf({ 5: 3 }), ...rowOf({ 6: 3 })];
     const out = postprocessFillMask(ids, logits, V, 4, 0, tok, { topK: 1 }) as Array<Array<{ sequence: string; token_str: string }>>;
     expect(out.map((r) => r[0]!.token_str)).toEqual(['the', 'cat']);
     expect(out[0]![0]!.sequence).toBe('[CLS] the [MASK] [SEP]');
@@ -70,8 +70,9 @@ describe('fill-mask postprocess', () => {
   });
 
   it('no mask, bad targets, bad shapes: typed errors', () => {
-    expect(() => postprocessFillMask([2, 5, 3], new Array(27).fill(0), V, 4, 0, tok)).toThrow(/no mask token/);
+    expect(() => postprocessFillMask([2, 5, 3], new Array(9).fill(0), V, 4, 0, tok)).toThrow(/no mask token/);
     expect(() => postprocessFillMask([4], new Array(9).fill(0), V, 4, 0, tok, { targetIds: [99] })).toThrow(/target id 99 is outside/);
+    expect(() => postprocessFillMask([4, 4], new Array(9).fill(0), V, 4, 0, tok)).toThrow(/9 logits for 2 masks of vocabulary 9/);
     expect(() => postprocessFillMask([4], new Array(8).fill(0), V, 4, 0, tok)).toThrow(TaskInputError);
   });
 });

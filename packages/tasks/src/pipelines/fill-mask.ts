@@ -1,5 +1,5 @@
 /** The `fill-mask` pipeline: texts with a mask token → the most likely tokens for each mask. */
-import type { Heed, Tensor } from '@heed/core';
+import { gather, reshape, tensor, type Heed, type Tensor } from '@heed/core';
 import type { Encoding } from '@heed/tokenizers';
 import { TaskInputError } from '../errors.js';
 import { postprocessFillMask, type FillMaskResult } from '../postprocess/fill-mask.js';
@@ -20,7 +20,7 @@ export interface FillMaskOptions extends PipelineOptions {
 /** Output per text: proposals for its mask, or a list per mask when there are several. */
 export type FillMaskOutput = FillMaskResult[] | FillMaskResult[][];
 
-/** Runs a masked language model: forward returns `logits` [batch, tokens, vocab]. */
+/** Runs a masked language model (forward returns `logits` [batch, tokens, vocab]); only the mask rows are read back. */
 export class FillMaskPipeline extends Pipeline<string, FillMaskOutput, FillMaskOptions, Encoding[]> {
   readonly task = 'fill-mask';
   /** The mask token's text and id (`[MASK]` or `<mask>`). */
@@ -52,13 +52,19 @@ export class FillMaskPipeline extends Pipeline<string, FillMaskOutput, FillMaskO
 
   forward(encs: Encoding[]): Record<string, Tensor> {
     const model = this.parts.model;
-    const out = model.forward(encodeBatch(encs, padIdOf(this.parts.tokenizer), this.heed.engine));
-    return { logits: outputOf(this.task, model, out, 'logits', 3) };
+    const engine = this.heed.engine;
+    const out = model.forward(encodeBatch(encs, padIdOf(this.parts.tokenizer), engine));
+    const logits = outputOf(this.task, model, out, 'logits', 3);
+    const [b, s, v] = logits.shape as [number, number, number];
+    // Only the rows at mask positions go back to the host (a full [b, S, vocab] read is large).
+    const rows: number[] = [];
+    encs.forEach((e, r) => e.ids.forEach((id, i) => id === this.maskId && rows.push(r * s + i)));
+    return { maskLogits: gather(reshape(logits, [b * s, v]), tensor(Int32Array.from(rows), [rows.length], 'int32', { engine })) };
   }
 
   postprocess(outputs: Record<string, HostTensor>, encs: Encoding[], o: FillMaskOptions): FillMaskOutput[] {
-    const { data, shape } = outputs.logits!;
-    const [, s, v] = shape as [number, number, number];
+    const { data, shape } = outputs.maskLogits!;
+    const v = shape[1]!;
     const tok = this.parts.tokenizer;
     let targetIds: number[] | undefined;
     if (o.targets !== undefined) {
@@ -69,7 +75,13 @@ export class FillMaskPipeline extends Pipeline<string, FillMaskOutput, FillMaskO
       });
     }
     const post = { ...(o.topK !== undefined ? { topK: o.topK } : {}), ...(targetIds ? { targetIds } : {}) };
-    return encs.map((e, r) => postprocessFillMask(e.ids, data.subarray(r * s * v, (r * s + e.length) * v), v, this.maskId, padIdOf(tok), tok, post));
+    let row = 0;
+    return encs.map((e) => {
+      const masks = e.ids.filter((id) => id === this.maskId).length;
+      const logits = data.subarray(row * v, (row + masks) * v);
+      row += masks;
+      return postprocessFillMask(e.ids, logits, v, this.maskId, padIdOf(tok), tok, post);
+    });
   }
 }
 

@@ -30,23 +30,25 @@ export interface FillMaskPostOptions {
 }
 
 /**
- * The proposals for one text: `ids` its token ids, `logits` `[ids.length, vocabSize]`.
- * Returns one list for a text with one mask, a list per mask otherwise.
+ * The proposals for one text: `ids` its token ids, `maskLogits` `[masks, vocabSize]` the
+ * logits at its mask positions, in order. Returns one list for a text with one mask, a
+ * list per mask otherwise.
  */
 export function postprocessFillMask(
   ids: readonly number[],
-  logits: ArrayLike<number>,
+  maskLogits: ArrayLike<number>,
   vocabSize: number,
   maskId: number,
   padId: number | null,
   tokenizer: FillMaskTokenizer,
   options: FillMaskPostOptions = {},
 ): FillMaskResult[] | FillMaskResult[][] {
-  if (logits.length !== ids.length * vocabSize)
-    throw new TaskInputError(`fill-mask: ${logits.length} logits for ${ids.length} tokens of vocabulary ${vocabSize}`);
   const masks: number[] = [];
   ids.forEach((id, i) => id === maskId && masks.push(i));
   if (masks.length === 0) throw new TaskInputError(`fill-mask: the input has no mask token (id ${maskId})`);
+  if (maskLogits.length !== masks.length * vocabSize) {
+    throw new TaskInputError(`fill-mask: ${maskLogits.length} logits for ${masks.length} masks of vocabulary ${vocabSize}`);
+  }
   const targets = options.targetIds;
   if (targets !== undefined) {
     if (targets.length === 0) throw new TaskInputError('fill-mask: targets is empty');
@@ -57,8 +59,8 @@ export function postprocessFillMask(
   if (!(Number.isInteger(topK) && topK >= 1)) throw new TaskInputError(`fill-mask: topK must be a positive integer, got ${topK}`);
   if (targets !== undefined && targets.length < topK) topK = targets.length;
   const single = masks.length === 1;
-  const rows = masks.map((m) => {
-    const probs = softmaxRow(logits, m * vocabSize, vocabSize);
+  const rows = masks.map((m, k) => {
+    const probs = softmaxRow(maskLogits, k * vocabSize, vocabSize);
     const cands = targets ? targets.map((t) => [t, probs[t]!] as const) : Array.from(probs, (p, t) => [t, p] as const);
     const best = [...cands].sort((a, b) => b[1] - a[1]).slice(0, Math.min(topK, cands.length));
     return best.map(([token, score]) => {
