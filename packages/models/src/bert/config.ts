@@ -102,8 +102,8 @@ function labels(type: string, raw: BertConfigInput): Pick<BertConfig, 'id2label'
 /**
  * Fills in HF's defaults and validates a BERT config for the model type `type`. Throws a
  * ConfigError naming the field for a wrong value, and for options Heed does not implement
- * (`position_embedding_type` other than `absolute`, `is_decoder`, `add_cross_attention`, an
- * unknown `hidden_act`, `problem_type: multi_label_classification`).
+ * (`position_embedding_type` other than `absolute`, `is_decoder`, `add_cross_attention`,
+ * `tie_word_embeddings: false`, an unknown `hidden_act`, `problem_type: multi_label_classification`).
  */
 export function bertConfig(type: string, raw: BertConfigInput = {}): BertConfig {
   if (raw.model_type !== undefined && raw.model_type !== 'bert')
@@ -137,6 +137,9 @@ export function bertConfig(type: string, raw: BertConfigInput = {}): BertConfig 
   }
   if (c.position_embedding_type !== 'absolute') {
     throw new ConfigError(`${type}: "position_embedding_type": ${JSON.stringify(c.position_embedding_type)} is not implemented (only "absolute")`);
+  }
+  if (rec.tie_word_embeddings === false) {
+    throw new ConfigError(`${type}: "tie_word_embeddings": false is not implemented (the MLM decoder is the word embedding matrix)`);
   }
   for (const f of ['is_decoder', 'add_cross_attention']) {
     if (rec[f] === true) throw new ConfigError(`${type}: "${f}": true is not implemented (Heed's BERT is an encoder only)`);
