@@ -27,7 +27,7 @@ it('AttentionSeq2Seq (Bahdanau, additive) reverses 10 tokens to ≥ 99% whole-se
       srcVocabSize: VOCAB,
       tgtVocabSize: VOCAB,
       embeddingSize: 32,
-      hiddenSize: 64,
+      hiddenSize: 32,
       bidirectional: true,
       attention: 'bahdanau',
       score: 'additive',
