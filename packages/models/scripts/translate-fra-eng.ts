@@ -25,7 +25,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AdamW, Rng, createHeed, tensor, type Heed } from '@heed/core';
+import { AdamW, Rng, createHeed, tensor, type Heed, type Tensor } from '@heed/core';
 import { writeFileAtomic } from '@heed/core/node';
 import { cpuBackendModule } from '@heed/backend-cpu';
 import { layersModule } from '@heed/layers';
@@ -229,7 +229,8 @@ async function train(
 ): Promise<void> {
   const ckpt = join(dir, 'checkpoints');
   let chunk = 10;
-  while (state.trainSeconds < seconds) {
+  // The first pass always restores the latest checkpoint, even when no training time is left.
+  for (let first = true; first || state.trainSeconds < seconds; first = false) {
     const started = performance.now();
     const trainer = new Trainer(model, {
       optimizer: new AdamW(1e-3),
@@ -246,6 +247,10 @@ async function train(
       ],
     });
     if ((await listCheckpoints(ckpt)).length > 0) await trainer.resume(ckpt);
+    if (state.trainSeconds >= seconds) {
+      trainer.optimizer.dispose?.();
+      break;
+    }
     const result = await trainer.fit(data);
     trainer.optimizer.dispose?.();
     for (const c of (await listCheckpoints(ckpt)).slice(0, -1)) await rm(c.path, { recursive: true, force: true });
@@ -258,8 +263,11 @@ async function train(
   }
 }
 
+/** What both models decode from: a padded source batch. */
+type Translator = Model & Generative<{ inputIds: Tensor; attentionMask: Tensor }>;
+
 async function evaluate(
-  model: Model & Generative<{ inputIds: ReturnType<typeof tensor>; attentionMask: ReturnType<typeof tensor> }>,
+  model: Translator,
   srcTok: Tokenizer,
   tgtTok: Tokenizer,
   test: readonly { src: string; tgt: string }[],
@@ -348,7 +356,7 @@ async function main(): Promise<void> {
     await saveModel(model, join(dir, 'model'));
     log(`${run.name}: trained ${rs.steps} steps in ${rs.trainSeconds.toFixed(0)} s; decoding ${testPairs.length} held-out sentences, beam ${o.beam}`);
     const t0 = performance.now();
-    const result = await evaluate(model as never, srcTok, tgtTok, testPairs.map((p) => ({ src: p[from], tgt: p[to] })), o.beam);
+    const result = await evaluate(model as Translator, srcTok, tgtTok, testPairs.map((p) => ({ src: p[from], tgt: p[to] })), o.beam);
     log(`${run.name}: ${result.bleu}  [sacreBLEU 13a, exp smoothing, lower-cased; decoding took ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
     for (const s of result.samples) log(`  ${s}`);
     Object.assign(rs, { done: true, bleu: result.bleu, samples: result.samples });
