@@ -2,9 +2,11 @@
  * The pipeline framework: every task pipeline is three steps, run batch by batch.
  *
  * 1. `preprocess` (host code only): inputs → encodings and whatever postprocess needs;
- * 2. `forward` (the only tensor code): builds the batch tensors and runs the model; the
- *    base class runs it without gradients inside a `tidy` scope and reads the outputs it
- *    returns back to the host, then frees them, so live tensors stay flat;
+ * 2. the model step (the only tensor code): for `Pipeline`s, `forward` builds the batch
+ *    tensors and runs the model; the base class runs it without gradients inside a `tidy`
+ *    scope, reads the outputs it returns back to the host and frees them, so live tensors
+ *    stay flat. Generating pipelines (translation, text-generation) implement `execute`
+ *    around `@heed/models`' `generate`, whose sessions free their own state;
  * 3. `postprocess` (pure): host outputs → results in Hugging Face's shapes.
  */
 import type { Heed, Tensor, TypedArray } from '@heed/core';
