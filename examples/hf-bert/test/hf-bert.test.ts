@@ -73,6 +73,21 @@ describe('hf-bert example', () => {
     expect(Math.max(...results[1]!.pooler_output!.map((v, i) => Math.abs(v - p[i]!)))).toBeLessThan(1e-5);
   });
 
+  it('features from a BertForMaskedLM directory (no pooler): pooler_output is null and the user is told', async () => {
+    const mlmDir = await mkdtemp(join(tmpdir(), 'heed-hf-bert-mlm-'));
+    const mlm = createModel(heed, { ...model.config, architectures: ['BertForMaskedLM'] }, { seed: 2 });
+    await saveBertDirectory(mlm as BertForPreTraining, mlmDir, tokenizer);
+    mlm.dispose();
+    const notes: string[] = [];
+    const results = await collect<FeaturesResult>(
+      runHfBert(heed, mlmDir, items.slice(0, 1), 'input.txt', { task: 'features', warn: (m) => notes.push(m) }),
+    );
+    expect(results[0]!.pooler_output).toBeNull();
+    expect(results[0]!.last_hidden_state).toHaveLength(results[0]!.input_ids.length);
+    expect(notes.join('\n')).toMatch(/no pooler; pooler_output is null/);
+    expect(notes.join('\n')).toMatch(/unused checkpoint weights: cls\.predictions\.bias/);
+  });
+
   it('fill-mask: every [MASK] gets the top-k tokens by probability', async () => {
     const results = await collect<FillMaskResult>(runHfBert(heed, dir, items, 'input.txt', { task: 'fill-mask', topK: 4 }));
     expect(results.map((r) => r.masks.length)).toEqual([1, 0, 2]);
