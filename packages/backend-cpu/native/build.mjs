@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Builds the optional native GEMM accelerator: native/build/heed_gemm.node.
 //
-//   node packages/backend-cpu/native/build.mjs [--force] [--quiet]
+//   node packages/backend-cpu/native/build.mjs [--force] [--quiet] [--prebuilt]
+//
+// --prebuilt writes native/prebuilt/<platform>-<arch>/heed_gemm.node instead: the binary the
+// package ships. Built here on Debian 12 it needs glibc >= 2.16 and the libstdc++ of GCC >= 12
+// (GLIBCXX_3.4.30: Debian 12, Ubuntu 22.04, Fedora 36 and later) and Node-API 8 (Node >= 12.22);
+// elsewhere it fails to load and the backend falls back (or builds from source, see install.mjs).
+// (A statically linked libstdc++ would need glibc >= 2.36 instead, a narrower set.)
 //
 // Compiles with the system C++ compiler ($CXX, else g++, else clang++) against the Node-API
 // headers of the running Node (<execPath>/../include/node, or $HEED_NODE_INCLUDE): no
@@ -17,9 +23,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcDir = join(here, 'src');
-const outDir = join(here, 'build');
+const prebuilt = process.argv.includes('--prebuilt');
+const outDir = prebuilt ? join(here, 'prebuilt', `${process.platform}-${process.arch}`) : join(here, 'build');
 const output = join(outDir, 'heed_gemm.node');
-const force = process.argv.includes('--force');
+const force = process.argv.includes('--force') || prebuilt;
 const quiet = process.argv.includes('--quiet');
 const log = (msg) => {
   if (!quiet) console.error(`[heed-native] ${msg}`);

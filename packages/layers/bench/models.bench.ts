@@ -300,7 +300,7 @@ for (const c of cases) {
   // Rounds per system from its own time (a slow peer does not cut the others' samples).
   const budgetMs = quick ? 2500 : 8000;
   const sweeps = 3;
-  const perBlock = estimate.map((ms) => Math.ceil(Math.max(quick ? 3 : 6, Math.min(quick ? 15 : 30, Math.floor(budgetMs / (names.length * Math.max(ms, 0.01))))) / sweeps));
+  const perBlock = estimate.map((ms) => Math.ceil(Math.max(quick || ms > 1500 ? 3 : 6, Math.min(quick ? 15 : 30, Math.floor(budgetMs / (names.length * Math.max(ms, 0.01))))) / sweeps));
   const times: number[][] = names.map(() => []);
   for (let sweep = 0; sweep < sweeps; sweep++) {
     for (let j = 0; j < names.length; j++) {

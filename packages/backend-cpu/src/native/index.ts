@@ -9,7 +9,8 @@
  *
  * Environment: HEED_NATIVE=0 disables the addon; HEED_NATIVE_KERNEL=avx512|avx2|scalar
  * forces a micro-kernel; HEED_NATIVE_THREADS=N sets the default thread count;
- * HEED_NATIVE_PATH=/path/to/heed_gemm.node loads another build.
+ * HEED_NATIVE_PATH=/path/to/heed_gemm.node loads another build. Without it, a source build
+ * (native/build) wins over the binary shipped for the platform (native/prebuilt/linux-x64).
  */
 import type { SgemmArgs } from '../gemm/types.js';
 
@@ -137,39 +138,60 @@ function nodeProcess(): ProcessLike | undefined {
 
 const env = (name: string): string | undefined => nodeProcess()?.env?.[name];
 
-/** Where the addon is looked for: HEED_NATIVE_PATH, else native/build/heed_gemm.node of this package. */
-export function nativeGemmPath(): string | undefined {
+/**
+ * Where the addon is looked for, in order: HEED_NATIVE_PATH; native/build/heed_gemm.node of
+ * this package (built from source by native/build.mjs); the binary shipped in the package,
+ * native/prebuilt/<platform>-<arch>/heed_gemm.node (linux-x64).
+ */
+export function nativeGemmPaths(): string[] {
   const override = env('HEED_NATIVE_PATH');
-  if (override) return override;
+  if (override) return [override];
   const url = nodeProcess()?.getBuiltinModule?.('node:url') as { fileURLToPath(u: string | URL): string } | undefined;
-  if (!url) return undefined;
+  const proc = nodeProcess() as (ProcessLike & { platform?: string; arch?: string }) | undefined;
+  if (!url || !proc) return [];
   // src/native/index.ts and dist/native/index.js are both two levels below the package root.
-  // (The relative path is joined at run time so that bundlers do not treat it as an asset.)
-  const rel = ['..', '..', 'native', 'build', 'heed_gemm.node'].join('/');
-  return url.fileURLToPath(new URL(rel, import.meta.url));
+  // (The relative paths are joined at run time so that bundlers do not treat them as assets.)
+  const at = (...parts: string[]): string => url.fileURLToPath(new URL(['..', '..', 'native', ...parts].join('/'), import.meta.url));
+  return [at('build', 'heed_gemm.node'), at('prebuilt', `${proc.platform}-${proc.arch}`, 'heed_gemm.node')];
+}
+
+/** The first of {@link nativeGemmPaths} that exists (undefined outside Node or when none does). */
+export function nativeGemmPath(): string | undefined {
+  const paths = nativeGemmPaths();
+  const fs = nodeProcess()?.getBuiltinModule?.('node:fs') as { existsSync(p: string): boolean } | undefined;
+  return fs ? paths.find((p) => fs.existsSync(p)) : paths[0];
 }
 
 let addon: Addon | null | undefined; // null: tried and failed
+let loadedFrom: string | undefined;
 let loadError: unknown;
 
 function loadAddon(): Addon | undefined {
   if (addon !== undefined) return addon ?? undefined;
   addon = null;
   const proc = nodeProcess();
-  const path = nativeGemmPath();
-  if (!proc || !path) return undefined;
-  try {
-    const fs = proc.getBuiltinModule?.('node:fs') as { existsSync(p: string): boolean } | undefined;
-    if (fs && !fs.existsSync(path)) return undefined;
-    const mod = proc.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
-    if (!mod) return undefined;
-    const loaded = mod.createRequire(import.meta.url)(path) as Addon;
-    if (typeof loaded?.sgemm !== 'function' || typeof loaded.kernels !== 'function') return undefined;
-    addon = loaded;
-  } catch (err) {
-    loadError = err; // a stale or foreign binary: fall back
+  const fs = proc?.getBuiltinModule?.('node:fs') as { existsSync(p: string): boolean } | undefined;
+  const mod = proc?.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+  if (!proc || !fs || !mod) return undefined;
+  // The first candidate that exists and loads (a stale source build falls through to the shipped binary).
+  for (const path of nativeGemmPaths().filter((p) => fs.existsSync(p))) {
+    try {
+      const loaded = mod.createRequire(import.meta.url)(path) as Addon;
+      if (typeof loaded?.sgemm !== 'function' || typeof loaded.kernels !== 'function') continue;
+      addon = loaded;
+      loadedFrom = path;
+      break;
+    } catch (err) {
+      loadError = err; // a stale or foreign binary (e.g. an older libstdc++): try the next, else fall back
+    }
   }
   return addon ?? undefined;
+}
+
+/** The file the addon was loaded from, once loaded. */
+export function nativeGemmLoadedFrom(): string | undefined {
+  loadAddon();
+  return loadedFrom;
 }
 
 /** Why the addon did not load (for diagnostics), if it failed with an error. */
