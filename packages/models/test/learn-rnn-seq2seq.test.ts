@@ -26,7 +26,7 @@ it('Seq2Seq (bidirectional GRU, context on every decoder input) reverses 6 token
       srcVocabSize: VOCAB,
       tgtVocabSize: VOCAB,
       embeddingSize: 32,
-      hiddenSize: 64,
+      hiddenSize: 32,
       bidirectional: true,
       padTokenId: PAD,
       bosTokenId: BOS,
