@@ -17,8 +17,6 @@ export const TOKENS = {
   Model: Symbol.for('heed.Model'),
   /** Task pipelines (bound by task name). */
   Pipeline: Symbol.for('heed.Pipeline'),
-  /** Tokenizer factories (bound by name). */
-  Tokenizer: Symbol.for('heed.Tokenizer'),
 } as const;
 
 /** How a backend makes itself available: a name, a priority, and an async factory. */
