@@ -16,6 +16,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -244,7 +245,11 @@ static void pack_a(const float* a, int64_t m, int64_t k, bool trans, int64_t i0,
 
 // Packs rows [p0, p0+kc) x cols [j0, j0+cols) of op(B) into pb[p*nr + j], zero padding to nr.
 static void pack_b(const float* b, int64_t n, int64_t k, bool trans, int64_t j0, int cols, int64_t p0,
-                   int64_t kc, int nr, float* pb) {
+                   int64_t kc, int nr, float* pb, const KernelDesc* kd) {
+  if (trans && cols == nr && kd->pack_bt && 16 * k <= INT32_MAX / 2) {
+    kd->pack_bt(b + j0 * k + p0, k, kc, pb);
+    return;
+  }
   if (!trans) {
     // op(B)[p][j] = b[p*n + j]
     for (int64_t p = 0; p < kc; ++p, pb += nr) {
@@ -347,7 +352,7 @@ static void run_job(void* ctx, int tid) {
     for (int64_t pc = 0; pc < K; pc += KC) pack_a(A, x.m, K, x.trans_a, i0, rows, pc, std::min(KC, K - pc), mr, dst + pc * mr);
   };
   auto pack_b_panel = [&](const float* B, int64_t j0, int cols, float* dst) {
-    for (int64_t pc = 0; pc < K; pc += KC) pack_b(B, x.n, K, x.trans_b, j0, cols, pc, std::min(KC, K - pc), nr, dst + pc * nr);
+    for (int64_t pc = 0; pc < K; pc += KC) pack_b(B, x.n, K, x.trans_b, j0, cols, pc, std::min(KC, K - pc), nr, dst + pc * nr, job.kd);
   };
 
   for (int64_t bi = 0; bi < x.batch; ++bi) {
@@ -501,7 +506,7 @@ bool PackedB::pack(const float* b, int64_t k_, int64_t n_, bool trans, int kerne
   for (int64_t p = 0; p < panels; ++p) {
     const int cols = static_cast<int>(std::min<int64_t>(kd->nr, n - p * kd->nr));
     float* dst = data + p * kd->nr * k;
-    for (int64_t pc = 0; pc < k; pc += KC) pack_b(b, n, k, trans, p * kd->nr, cols, pc, std::min(KC, k - pc), kd->nr, dst + pc * kd->nr);
+    for (int64_t pc = 0; pc < k; pc += KC) pack_b(b, n, k, trans, p * kd->nr, cols, pc, std::min(KC, k - pc), kd->nr, dst + pc * kd->nr, kd);
   }
   return true;
 }

@@ -17,11 +17,16 @@ namespace heed {
 typedef void (*MicroKernel)(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
                             int rows, int cols, int accumulate);
 
+// Optional: packs a full panel of a transposed B (nr columns, each a row of ldb floats in
+// memory, starting at column p0 = src) over kc steps into pb[p * nr + j]; null = generic code.
+typedef void (*PackTransposedB)(const float* src, int64_t ldb, int64_t kc, float* pb);
+
 struct KernelDesc {
   const char* name;
   int mr;
   int nr;
   MicroKernel fn;
+  PackTransposedB pack_bt;  // may be null (zero-initialised when a descriptor omits it)
 };
 
 // Each returns its kernel; the driver decides (at run time) which ones the CPU can run.
