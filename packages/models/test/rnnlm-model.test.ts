@@ -132,6 +132,22 @@ describe.each(VARIANTS)('RNNLM %s', (_name, config) => {
   });
 });
 
+it('host prompts of different lengths (left-padded inside) continue like each prompt alone', async () => {
+  const model = createModel<RNNLM>(heed, { ...LM, embeddingSize: 5, hiddenSize: 7, numLayers: 2 }, { seed: 8 }).eval();
+  const prompts = [[1, 4, 5, 6], [1, 8]];
+  const session = model.startDecoding({ prompts });
+  expect(Array.from(session.startTokens!)).toEqual([6, 8]);
+  const lp = await values(session.step(session.startTokens!));
+  session.dispose();
+  for (const [r, p] of prompts.entries()) {
+    const full = await values(heed.tidy(() => logSoftmax(model.forward({ inputIds: ids([p]) }).logits)));
+    expect(maxAbsDiff(lp.subarray(r * V, (r + 1) * V), full.subarray((p.length - 1) * V))).toBeLessThanOrEqual(1e-5);
+  }
+  expect(() => model.startDecoding({ prompts: [[1, 9]] })).toThrow(/prompts\[0\]\[1\] = 9 is outside \[0, 9\)/);
+  expect(() => model.startDecoding({ prompts: [[1], []] })).toThrow(/prompt 1 is empty/);
+  model.dispose();
+});
+
 it('greedy generation continues a prompt through the session interface (startTokens)', async () => {
   const model = createModel<RNNLM>(heed, VARIANTS[0]![1], { seed: 7 }).eval();
   const prompt = ids([[1, 4, 5]]);

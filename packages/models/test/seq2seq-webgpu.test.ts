@@ -86,7 +86,7 @@ describe.each(CONFIGS)('%s', (_name, config) => {
   });
 });
 
-it('RNNLM on WebGPU agrees with the CPU', async () => {
+it('RNNLM on WebGPU agrees with the CPU, host prompts included', async () => {
   const config = { architectures: ['RNNLM'], vocabSize: 11, embeddingSize: 6, hiddenSize: 8, numLayers: 2, cell: 'gru' as const };
   const a = createModel<RNNLM>(cpu, config, { seed: 4 }).eval();
   const b = createModel<RNNLM>(gpu, config, { seed: 4 }).eval();
@@ -96,6 +96,14 @@ it('RNNLM on WebGPU agrees with the CPU', async () => {
       return m.forward({ inputIds, attentionMask }).logits;
     });
   expect(maxAbsDiff(await run(cpu, a), await run(gpu, b))).toBeLessThanOrEqual(1e-4);
+  // Host prompts of different lengths work on WebGPU too (nothing is read back).
+  const first = async (h: Heed, m: RNNLM): Promise<Float32Array> => {
+    const session = h.tidy(() => m.startDecoding({ prompts: [[1, 4, 5], [1, 8]] }));
+    const lp = await read(h, () => session.step(session.startTokens!));
+    session.dispose();
+    return lp;
+  };
+  expect(maxAbsDiff(await first(cpu, a), await first(gpu, b))).toBeLessThanOrEqual(1e-4);
   a.dispose();
   b.dispose();
 });

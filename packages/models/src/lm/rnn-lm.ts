@@ -5,7 +5,7 @@
  * shifts them (position t predicts label t+1); labels of -100, and positions whose
  * `attentionMask` is false, are left out of the mean.
  */
-import { ArgumentError, ShapeError, add, logSoftmax, matmul, noGrad, slice, where, type Heed, type Tensor, type Variable } from '@heed/core';
+import { ArgumentError, ShapeError, add, logSoftmax, matmul, noGrad, slice, tensor, where, type Heed, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { ConfigError } from '../errors.js';
@@ -88,8 +88,11 @@ export interface RNNLMOutput extends ModelOutput {
   logits: Tensor;
 }
 
-/** Prompt of a decoding session: ids [rows, P] (left-padded when a mask is given), or just a row count. */
-export type RNNLMPrompt = { inputIds: Tensor; attentionMask?: Tensor } | { rows: number };
+/**
+ * Prompt of a decoding session: host id lists (`prompts`, any lengths), an id tensor
+ * [rows, P] (left-padded when a mask is given), or just a row count (start from BOS).
+ */
+export type RNNLMPrompt = { prompts: readonly (readonly number[])[] } | { inputIds: Tensor; attentionMask?: Tensor } | { rows: number };
 
 /** Recurrent language model; see the file comment. */
 export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> implements Generative<RNNLMPrompt> {
@@ -137,6 +140,34 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     return ids;
   }
 
+  /** Host prompts → left-padded ids and mask, each row's last token; checks lengths and ids. */
+  private hostPrompts(prompts: readonly (readonly number[])[]): {
+    rows: number;
+    width: number;
+    ids: Int32Array;
+    mask: Uint8Array;
+    ragged: boolean;
+    last: Int32Array;
+  } {
+    const rows = prompts.length;
+    const width = Math.max(0, ...prompts.map((p) => p.length));
+    const ids = new Int32Array(rows * width).fill(this.padTokenId);
+    const mask = new Uint8Array(rows * width);
+    const last = new Int32Array(rows);
+    prompts.forEach((p, r) => {
+      if (p.length === 0) throw new ShapeError(`${this.modelType}: prompt ${r} is empty (a prompt needs at least one token)`);
+      p.forEach((v, t) => {
+        if (!(Number.isInteger(v) && v >= 0 && v < this.config.vocabSize)) {
+          throw new ArgumentError(`${this.modelType}: prompts[${r}][${t}] = ${v} is outside [0, ${this.config.vocabSize}) (vocabSize)`);
+        }
+        ids[r * width + width - p.length + t] = v;
+        mask[r * width + width - p.length + t] = 1;
+      });
+      last[r] = p.at(-1)!;
+    });
+    return { rows, width, ids, mask, ragged: prompts.some((p) => p.length !== width), last };
+  }
+
   /** Logits [batch, T, V] for every position, and the shifted loss when labels are given. */
   forward(batch: RNNLMBatch): RNNLMOutput {
     const ids = this.checked('inputIds', batch.inputIds);
@@ -157,32 +188,41 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
   }
 
   /**
-   * Opens a decoding session. With `{ rows }` the first `step` is fed BOS. With a prompt
-   * [rows, P], every prompt token but the last is consumed here and the first `step` must
-   * be fed the prompt's last column (the session's `startTokens`); prompts of
-   * different lengths are left-padded and masked.
+   * Opens a decoding session. With `{ rows }` the first `step` is fed BOS. With a prompt,
+   * every prompt token but the last is consumed here and the first `step` must be fed each
+   * row's last prompt token (the session's `startTokens`). A prompt is either host ids
+   * (`{ prompts }`, rows of any lengths, left-padded and masked here; every backend) or an
+   * id tensor [rows, P] with an optional mask (left-padded; backends that read synchronously).
    */
   startDecoding(prompt: RNNLMPrompt, _options: DecodeStartOptions = {}): DecoderSession {
-    const rows = 'rows' in prompt ? prompt.rows : prompt.inputIds.shape[0]!;
-    let startTokens: Int32Array | undefined;
+    const host = 'prompts' in prompt ? this.hostPrompts(prompt.prompts) : undefined;
+    const rows = host ? host.rows : 'rows' in prompt ? prompt.rows : 'inputIds' in prompt ? prompt.inputIds.shape[0]! : 0;
+    let startTokens = host?.last;
     const initial = this.engine.tidy(() =>
       noGrad(() => {
         let state = zeroState(this.rnn, rows);
-        if ('inputIds' in prompt) {
-          const ids = this.checked('inputIds', prompt.inputIds);
-          const mask = checkMask(this.modelType, 'attentionMask', prompt.attentionMask, ids);
+        let ids: Tensor | undefined;
+        let mask: Tensor | undefined;
+        const opts = { engine: this.engine };
+        if (host) {
+          ids = tensor(host.ids, [rows, host.width], 'int32', opts);
+          mask = host.ragged ? tensor(host.mask, [rows, host.width], 'bool', opts) : undefined;
+        } else if ('inputIds' in prompt) {
+          ids = this.checked('inputIds', prompt.inputIds);
+          mask = checkMask(this.modelType, 'attentionMask', prompt.attentionMask, ids);
           const P = ids.shape[1]!;
           if (P === 0) throw new ShapeError(`${this.modelType}: a prompt needs at least one token per row, got inputIds [${ids.shape.join(',')}]`);
           if (!ids.engine.backend.readSync) {
-            throw new ArgumentError(`${this.modelType}: a prompt tensor needs a backend that reads synchronously; open with { rows } instead`);
+            throw new ArgumentError(`${this.modelType}: a prompt tensor needs a backend that reads synchronously; pass host ids as { prompts }`);
           }
           const data = ids.dataSync();
           startTokens = Int32Array.from({ length: rows }, (_, r) => data[r * P + P - 1]!);
-          if (P > 1) {
-            const head = slice(ids, [0, 0], [rows, P - 1]);
-            const m = mask && slice(mask, [0, 0], [rows, P - 1]);
-            state = runRecurrent(this.rnn, prepareSteps(this.rnn), this.embed.forward(head), { state, ...(m && { mask: m }) }).state;
-          }
+        }
+        const P = ids?.shape[1] ?? 0;
+        if (ids && P > 1) {
+          const head = slice(ids, [0, 0], [rows, P - 1]);
+          const m = mask && slice(mask, [0, 0], [rows, P - 1]);
+          state = runRecurrent(this.rnn, prepareSteps(this.rnn), this.embed.forward(head), { state, ...(m && { mask: m }) }).state;
         }
         const entries: Record<string, StateEntry> = { h: { tensor: state.h, batchAxis: 1 } };
         if (state.c) entries.c = { tensor: state.c, batchAxis: 1 };
