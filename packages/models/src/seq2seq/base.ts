@@ -5,7 +5,7 @@
  * sessions and attention weights for a decoded sentence. The subclasses define how the
  * decoder reads the encoder (`decode` for a whole target, `sessionStep` for one token).
  */
-import { ShapeError, add, logSoftmax, matmul, noGrad, type Heed, type Tensor, type Variable } from '@heed/core';
+import { ShapeError, add, logSoftmax, matmul, noGrad, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
 import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
 import { Model, type ModelOutput } from '../model.js';
