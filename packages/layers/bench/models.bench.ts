@@ -3,7 +3,7 @@
  * on the same weights and inputs, in one run (issue 11).
  *
  * Systems: `heed-cpu` (the public API on a `createHeed({ plugins: [cpuBackendModule] })`
- * app, default threads), `onnxruntime-node-1t` / `-2t` (graphs from the oracle's model
+ * app, default threads), `heed-cpu-1t` (the same with `threads: 1`, same seeds and weights), `onnxruntime-node-1t` / `-2t` (graphs from the oracle's model
  * builder, weights as initializers, `graphOptimizationLevel: 'all'`), `pytorch-1t` / `-2t`
  * (Debian's python3-torch with OpenBLAS, one persistent process per thread count,
  * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset; installed through apt-get when missing,
@@ -21,8 +21,8 @@
  *
  * Options: --quick (fewer rounds), --only=<substring of bench or shape>, --no-torch, --no-ort.
  */
-import { Adam, createHeed, mean, randomNormal, square, sub, variableGrads, type Heed, type Tensor, type Variable } from '@heed/core';
-import { cpuBackendModule, CpuBackend } from '@heed/backend-cpu';
+import { Adam, createHeed, getEngine, mean, randomNormal, setEngine, square, sub, variableGrads, type Heed, type Tensor, type Variable } from '@heed/core';
+import { cpuBackendModule, cpuBackendModuleWith, CpuBackend } from '@heed/backend-cpu';
 import { LSTM, TransformerEncoder, type Module } from '../src/index.js';
 import {
   encoderOnnx,
@@ -44,7 +44,19 @@ const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const useTorch = !argv.includes('--no-torch') && ensureTorch();
 const useOrt = !argv.includes('--no-ort');
 
+const heed1t: Heed = await createHeed({ plugins: [cpuBackendModuleWith({ threads: 1 })] });
 const heed: Heed = await createHeed({ plugins: [cpuBackendModule], setActive: true });
+
+/** Builds with the one-thread app active (`heed-cpu-1t`: same seeds, so the same weights). */
+function onOneThread<T>(build: () => T): T {
+  const prev = getEngine();
+  setEngine(heed1t.engine);
+  try {
+    return build();
+  } finally {
+    setEngine(prev);
+  }
+}
 const torch = useTorch ? [new TorchPeer(1), new TorchPeer(2)] : [];
 
 // ---------------------------------------------------------------------------------------
@@ -95,12 +107,12 @@ function lstmParams(m: LSTM): Tensors {
 const mse = (y: Tensor, target: Tensor): Tensor => mean(square(sub(y, target)));
 
 /** A training step on Heed: MSE loss, gradients of every trainable parameter, Adam. */
-function heedTrainStep(model: Module, forward: () => Tensor, target: Tensor): { step(): number; dispose(): void } {
+function heedTrainStep(model: Module, forward: () => Tensor, target: Tensor, app: Heed = heed): { step(): number; dispose(): void } {
   const opt = new Adam(1e-3);
   const params = model.trainableParameters();
   return {
     step: () =>
-      heed.tidy(() => {
+      app.tidy(() => {
         const { value, grads } = variableGrads(() => mse(forward(), target), params);
         opt.step(grads);
         return values(value)[0]!;
@@ -148,6 +160,9 @@ function encoderForward(shape: string, c: EncoderConfig): BenchCase {
       const params = encoderParams(model);
       const p: Prepared = { runners: new Map(), checks: [], dispose: () => (model.dispose(), x.dispose()) };
       p.runners.set('heed-cpu', { run: () => heed.tidy(() => void model.forward(x)) });
+      const one = onOneThread(() => ({ model: encoderModel(c, 1).eval(), x: randomNormal([c.batch, c.seq, c.dModel], 0, 1, { seed: 2 }) }));
+      p.runners.set('heed-cpu-1t', { run: () => heed1t.tidy(() => void one.model.forward(one.x)), dispose: () => (one.model.dispose(), one.x.dispose()) });
+      p.checks.push({ peer: 'heed-cpu-1t', heed: heedOut, peerValues: heed1t.tidy(() => values(one.model.forward(one.x)).slice()), tolerance: 1e-5 });
       const xv = values(x).slice();
       if (useOrt) {
         const graph = encoderOnnx(c, params);
@@ -175,6 +190,9 @@ function lstmForward(shape: string, c: LstmConfig): BenchCase {
       const params = lstmParams(model);
       const p: Prepared = { runners: new Map(), checks: [], dispose: () => (model.dispose(), x.dispose()) };
       p.runners.set('heed-cpu', { run: () => heed.tidy(() => void model.forward(x)) });
+      const one = onOneThread(() => ({ model: new LSTM(c.input, c.hidden, { seed: 3 }), x: randomNormal([c.seq, c.batch, c.input], 0, 1, { seed: 4 }) }));
+      p.runners.set('heed-cpu-1t', { run: () => heed1t.tidy(() => void one.model.forward(one.x)), dispose: () => (one.model.dispose(), one.x.dispose()) });
+      p.checks.push({ peer: 'heed-cpu-1t', heed: heedOut, peerValues: heed1t.tidy(() => values(one.model.forward(one.x).output).slice()), tolerance: 1e-5 });
       const xv = values(x).slice();
       if (useOrt) {
         const graph = lstmOnnx(c, params);
@@ -205,10 +223,16 @@ function trainStep(bench: string, shape: string, kind: string, config: object, m
       const trainer = heedTrainStep(model, forward, target);
       const l1 = trainer.step();
       const l2 = heed.tidy(() => values(mse(forward(), target))[0]!);
+      const one = onOneThread(make);
+      const trainer1 = heedTrainStep(one.model, one.forward, one.target, heed1t);
+      const l1one = trainer1.step();
       const p: Prepared = {
-        runners: new Map([['heed-cpu', { run: () => void trainer.step() }]]),
-        checks: [],
-        dispose: () => (trainer.dispose(), model.dispose(), x.dispose(), target.dispose()),
+        runners: new Map([
+          ['heed-cpu', { run: () => void trainer.step() }],
+          ['heed-cpu-1t', { run: () => void trainer1.step() }],
+        ]),
+        checks: [{ peer: 'heed-cpu-1t', heed: Float32Array.of(l1), peerValues: Float32Array.of(l1one), tolerance: 1e-5 }],
+        dispose: () => (trainer.dispose(), model.dispose(), x.dispose(), target.dispose(), trainer1.dispose(), one.model.dispose(), one.x.dispose(), one.target.dispose()),
       };
       await torchRunners(shape, kind, config, tensors, Float32Array.of(l1, l2), 1e-3, p);
       return p;
@@ -319,9 +343,9 @@ for (const c of cases) {
 }
 
 /** Heed's throughput over the best of `prefix`'s thread counts (peer ms / heed ms); null when missing. */
-function ratio(bench: string, shape: string, prefix: string): number | null {
+function ratio(bench: string, shape: string, prefix: string, system = 'heed-cpu'): number | null {
   const at = rows.filter((r) => r.bench === bench && r.shape === shape);
-  const h = at.find((r) => r.system === 'heed-cpu')?.median_ms;
+  const h = at.find((r) => r.system === system)?.median_ms;
   const best = Math.min(...at.filter((r) => r.system.startsWith(prefix)).map((r) => r.median_ms));
   return h && Number.isFinite(best) ? Number((best / h).toFixed(3)) : null;
 }
@@ -332,12 +356,15 @@ for (const c of cases) {
   const peer = c.bench.endsWith('train-step') ? 'pytorch' : 'onnxruntime-node';
   const r = ratio(c.bench, c.shape, peer);
   if (r !== null) summary[`${c.bench}/${c.shape}/vs-best-${peer}`] = r;
+  const r1 = ratio(c.bench, c.shape, peer, 'heed-cpu-1t');
+  if (r1 !== null) summary[`${c.bench}/${c.shape}/heed-1t-vs-best-${peer}`] = r1;
 }
 summary['translation-train-step'] = 'not run: the translation recipe does not exist yet';
 console.log(JSON.stringify(summary));
 for (const t of torch) t.close();
 removeTensorDirs();
 heed.dispose();
+heed1t.dispose();
 if (failed) {
   console.error('[bench models] a peer disagrees with Heed beyond the tolerance (see the check lines)');
   process.exitCode = 1;
