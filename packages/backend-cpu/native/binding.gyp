@@ -9,7 +9,9 @@
         "src/gemm.cc",
         "src/kernel_scalar.cc",
         "src/kernel_avx2.cc",
-        "src/kernel_avx512.cc"
+        "src/kernel_avx512.cc",
+        "src/rnn.cc",
+        "src/rows.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno"],
