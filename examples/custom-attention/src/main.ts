@@ -3,7 +3,7 @@
  * pairs, translates D2L's four test sentences by beam search, prints one attention map,
  * and saves and reloads the model directory (the reload needs the user's module again).
  *
- *   pnpm --filter @heed/example-custom-attention start [pairs] [steps]
+ *   pnpm --filter @heed/example-custom-attention start [pairs = 2000] [steps = 1000]
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { readPairs } from './data.js';
 import { customAttentionModule } from './module.js';
 import { buildTranslator, train, translate } from './translate.js';
 
-const [pairCount = 1000, steps = 400] = process.argv.slice(2).map(Number);
+const [pairCount = 2000, steps = 1000] = process.argv.slice(2).map(Number);
 const heed = await createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule, customAttentionModule()] });
 const pairs = await readPairs(pairCount);
 const t = buildTranslator(heed, pairs);
