@@ -26,6 +26,7 @@ describe('config errors name the field', () => {
     ['tied output with unequal sizes', { ...s2s, hiddenSize: 6, tieOutput: true }, /"tieOutput" needs "embeddingSize" = "hiddenSize", got 4 and 6/],
     ['unknown attention variant', { ...att, attention: 'global' }, /"attention" must be one of "bahdanau", "luong", got "global"/],
     ['boolean as string', { architectures: ['Seq2Seq'], ...base, bidirectional: 'yes' }, /"bidirectional" must be true or false, got "yes"/],
+    ['label smoothing of 1', { ...s2s, labelSmoothing: 1 }, /Seq2Seq: "labelSmoothing" must be a number in \[0, 1\), got 1/],
     ['RNNLM vocabulary', { architectures: ['RNNLM'], vocabSize: 0 }, /RNNLM: "vocabSize" must be an integer ≥ 1, got 0/],
   ];
   it.each(cases)('%s', (_name, config, message) => {

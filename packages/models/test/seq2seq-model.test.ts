@@ -165,6 +165,29 @@ describe.each(VARIANTS)('%s', (_name, config) => {
   });
 });
 
+it('label smoothing ε gives (1 − ε)·NLL + ε·mean(−log p) over the labels that are not -100, checked by hand', async () => {
+  const model = build({ ...ATT, embeddingSize: 6, hiddenSize: 8, labelSmoothing: 0.1 }).eval();
+  const labels = [
+    [5, 6, 3, 7, 2],
+    [4, 8, 2, -100, -100],
+  ];
+  const batch = (): Seq2SeqBatch => ({ inputIds: ids(SRC), attentionMask: bools(MASK), labels: ids(labels) });
+  const logp = await values(heed.tidy(() => logSoftmax(model.forward(batch()).logits)));
+  const loss = (await values(heed.tidy(() => model.forward(batch()).loss!)))[0]!;
+  let sum = 0;
+  let n = 0;
+  labels.forEach((row, r) =>
+    row.forEach((y, t) => {
+      if (y === -100) return;
+      const lp = logp.subarray((r * 5 + t) * TGT_V, (r * 5 + t + 1) * TGT_V);
+      sum += 0.9 * -lp[y]! + 0.1 * -(lp.reduce((a, b) => a + b, 0) / TGT_V);
+      n++;
+    }),
+  );
+  expect(Math.abs(loss - sum / n)).toBeLessThanOrEqual(1e-5);
+  model.dispose();
+});
+
 describe('attention weights', () => {
   it.each(['bahdanau', 'luong'] as const)('%s: [b, T, S] distributions over the real source tokens, also from attentionFor', async (attention) => {
     const model = build({ ...ATT, embeddingSize: 6, hiddenSize: 8, attention }).eval();

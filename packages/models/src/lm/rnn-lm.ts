@@ -35,6 +35,8 @@ export interface RNNLMSettings {
   dropout: number;
   /** Output projection shares the embedding matrix (needs embeddingSize = hiddenSize; default false). */
   tieOutput: boolean;
+  /** Label smoothing ε of the training loss, in [0, 1) (default 0). */
+  labelSmoothing: number;
   /** Padding id (default 0). */
   padTokenId: number;
   /** Start-of-text id, fed first when generating without a prompt (default 1). */
@@ -62,6 +64,7 @@ export function rnnLMConfig(config: ModelConfig): FullRNNLMConfig {
     cell: stringField(t, config, 'cell', 'lstm', CELL_TYPES),
     dropout: rateField(t, config, 'dropout', 0),
     tieOutput: boolField(t, config, 'tieOutput', false),
+    labelSmoothing: rateField(t, config, 'labelSmoothing', 0),
     padTokenId: tokenField(t, config, 'padTokenId', 0, vocab, 'vocabSize'),
     bosTokenId: tokenField(t, config, 'bosTokenId', 1, vocab, 'vocabSize'),
     eosTokenId: tokenField(t, config, 'eosTokenId', 2, vocab, 'vocabSize'),
@@ -181,10 +184,11 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     if (labels.shape[1] !== T) {
       throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] must have the shape of inputIds [${b},${T}]`);
     }
-    if (T < 2) return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, 0, -1]), slice(labels, [0, 0], [b, 0])) };
+    const eps = this.config.labelSmoothing;
+    if (T < 2) return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, 0, -1]), slice(labels, [0, 0], [b, 0]), eps) };
     let next = slice(labels, [0, 1], [b, T - 1]);
     if (mask) next = where(slice(mask, [0, 1], [b, T - 1]), next, IGNORE_INDEX);
-    return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, T - 1, -1]), next) };
+    return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, T - 1, -1]), next, eps) };
   }
 
   /**

@@ -74,9 +74,9 @@ export function shiftRight(labels: Tensor, bosTokenId: number, padTokenId: numbe
 
 /**
  * Cross-entropy of `logits` [..., V] against `labels` [...], averaged over the labels
- * that are not -100 (0 when every label is ignored): core's `crossEntropy` with its
- * ignore index.
+ * that are not -100 (0 when every label is ignored), with label smoothing ε: core's
+ * `crossEntropy` with its ignore index.
  */
-export function sequenceLoss(logits: Tensor, labels: Tensor): Tensor {
-  return crossEntropy(logits, labels, { ignoreIndex: IGNORE_INDEX });
+export function sequenceLoss(logits: Tensor, labels: Tensor, labelSmoothing = 0): Tensor {
+  return crossEntropy(logits, labels, { ignoreIndex: IGNORE_INDEX, labelSmoothing });
 }

@@ -34,6 +34,8 @@ export interface Seq2SeqSettings {
   eosTokenId: number;
   /** Output projection shares the target embedding matrix (needs embeddingSize = hiddenSize; default false). */
   tieOutput: boolean;
+  /** Label smoothing ε of the training loss, in [0, 1) (default 0). */
+  labelSmoothing: number;
 }
 
 /** The attention variants of `AttentionSeq2Seq`. */
@@ -84,6 +86,7 @@ export function seq2seqConfig(type: string, config: ModelConfig): FullSeq2SeqCon
     bosTokenId: tokenField(type, config, 'bosTokenId', 1, tgt, 'tgtVocabSize'),
     eosTokenId: tokenField(type, config, 'eosTokenId', 2, tgt, 'tgtVocabSize'),
     tieOutput: boolField(type, config, 'tieOutput', false),
+    labelSmoothing: rateField(type, config, 'labelSmoothing', 0),
   };
   if (full.padTokenId >= full.srcVocabSize) {
     throw new ConfigError(`${type}: "padTokenId" ${full.padTokenId} is outside the source vocabulary [0, ${full.srcVocabSize}) ("srcVocabSize")`);
