@@ -168,7 +168,8 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
     const enc = this.encoder.forward(ids, mask);
     const { features, attentions } = this.decode(enc, tgtIn, mask, options.outputAttentions ?? false);
     const logits = this.project(features);
-    return { logits, ...(labels && { loss: sequenceLoss(logits, labels, this.config.labelSmoothing) }), ...(options.outputAttentions && attentions && { attentions }) };
+    const loss = labels && sequenceLoss(logits, labels, this.config.labelSmoothing);
+    return { logits, ...(loss && { loss }), ...(options.outputAttentions && attentions && { attentions }) };
   }
 
   /**
