@@ -6,8 +6,8 @@
  * (PyTorch names: `weight_ih_l0`, `weight_hh_l0_reverse`, …), so checkpoints keep
  * PyTorch's layout.
  */
-import { concat, expandDims, reshape, slice, stack, unstack, where, zeros, type Tensor } from '@heed/core';
-import { GRU, LSTM, prepareStep, type ModuleOptions, type StepFn } from '@heed/layers';
+import { arange, concat, expandDims, gather, lstmSequence, reshape, slice, stack, transpose, unstack, where, zeros, type Tensor } from '@heed/core';
+import { GRU, LSTM, lstmWeights, prepareStep, type ModuleOptions, type StepFn } from '@heed/layers';
 
 /** The recurrent cells the models offer. */
 export type CellType = 'gru' | 'lstm';
@@ -77,6 +77,7 @@ export interface RunOptions {
  */
 export function runRecurrent(rnn: LSTM | GRU, steps: StepFn[], x: Tensor, options: RunOptions = {}): { output: Tensor; state: RNNState } {
   const [b, T] = x.shape as [number, number];
+  if (rnn.kind === 'lstm' && !options.mask && T > 0) return runLstmSequence(rnn, x, options);
   const lstm = rnn.kind === 'lstm';
   const dirs = rnn.numDirections;
   const init = options.state ?? zeroState(rnn, b);
@@ -154,3 +155,39 @@ export function topHidden(state: RNNState): Tensor {
 
 /** Adds a time axis: [batch, d] → [batch, 1, d]. */
 export const oneStep = (x: Tensor): Tensor => expandDims(x, 1);
+
+/**
+ * `runRecurrent` for an LSTM without a mask: one core `lstmSequence` per layer and
+ * direction (the backend's fused whole-sequence kernel when it has one: all input
+ * projections in one product, backpropagation through time in one kernel). Same math and
+ * results as the step loop.
+ */
+function runLstmSequence(rnn: LSTM | GRU, x: Tensor, options: RunOptions): { output: Tensor; state: RNNState } {
+  const [b, T] = x.shape as [number, number];
+  const dirs = rnn.numDirections;
+  const init = options.state ?? zeroState(rnn, b);
+  const h0 = unstack(init.h, 0);
+  const c0 = unstack(init.c!, 0);
+  const params = new Map(rnn.namedParameters());
+  const reversed = dirs === 2 ? arange(T - 1, -1, -1, 'int32', { engine: rnn.engine }) : undefined;
+  let input = transpose(x, [1, 0, 2]); // [T, b, in]
+  const hn: Tensor[] = [];
+  const cn: Tensor[] = [];
+  for (let l = 0; l < rnn.numLayers; l++) {
+    const outs: Tensor[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const idx = l * dirs + d;
+      const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      const p = (n: string): Tensor | undefined => params.get(`${n}${sfx}`);
+      const weights = { weightIh: p('weight_ih')!, weightHh: p('weight_hh')!, biasIh: p('bias_ih'), biasHh: p('bias_hh') };
+      const { w, r, bias } = lstmWeights(weights, rnn.hiddenSize, rnn.engine);
+      const res = lstmSequence(d === 0 ? input : gather(input, reversed!, 0), h0[idx]!, c0[idx]!, w, r, bias);
+      hn.push(res.h);
+      cn.push(res.c);
+      outs.push(d === 0 ? res.y : gather(res.y, reversed!, 0));
+    }
+    input = outs.length === 1 ? outs[0]! : concat(outs, -1);
+    if (options.between && l < rnn.numLayers - 1) input = options.between(input);
+  }
+  return { output: transpose(input, [1, 0, 2]), state: { h: stack(hn, 0), c: stack(cn, 0) } };
+}
