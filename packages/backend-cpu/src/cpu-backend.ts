@@ -302,6 +302,16 @@ export class CpuBackend implements Backend {
   }
 
   layerNormBackward(x: TensorInfo, gamma: TensorInfo, dy: TensorInfo, eps: number): [TensorInfo, TensorInfo, TensorInfo] {
+    const native = (this.mm as Partial<NativeGemm>).layerNormBackward;
+    const cols = x.shape.at(-1)!;
+    if (native && cols > 0) {
+      const xs = this.f32(x);
+      const dx = new Float32Array(xs.length);
+      const dg = new Float32Array(cols);
+      const db = new Float32Array(cols);
+      native(xs, this.f32(gamma), this.f32(dy), dx, dg, db, xs.length / cols, cols, eps);
+      return [this.out(dx, x.shape, 'float32'), this.out(dg, gamma.shape, 'float32'), this.out(db, gamma.shape, 'float32')];
+    }
     const [dx, dg, db] = layerNormBackward(this.f32(x), this.f32(gamma), this.f32(dy), x.shape.at(-1)!, eps);
     return [this.out(dx, x.shape, 'float32'), this.out(dg, gamma.shape, 'float32'), this.out(db, gamma.shape, 'float32')];
   }

@@ -14,6 +14,7 @@
 // exports.geluBackward(x, dy, out, tanhForm)  out = dy · GELU'(x)
 // exports.layerNormRows(x, gamma, beta, out, rows, cols, eps)
 // exports.gelu(x, out, tanhForm)
+// exports.layerNormBackward(x, gamma, dy, dx, dgamma, dbeta, rows, cols, eps)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
@@ -338,6 +339,25 @@ napi_value GeluForward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 9) return throw_failure(env, {false, "layerNormBackward: expected 9 arguments"});
+  Failure f;
+  int64_t rows, cols;
+  double eps;
+  if (!get_count(env, argv[6], "rows", &rows, &f) || !get_count(env, argv[7], "cols", &cols, &f)) return throw_failure(env, f);
+  if (napi_get_value_double(env, argv[8], &eps) != napi_ok) return throw_failure(env, {false, "layerNormBackward: eps must be a number"});
+  const double rc = static_cast<double>(rows) * cols, c = static_cast<double>(cols);
+  const char* names[6] = {"x", "gamma", "dy", "dx", "dgamma", "dbeta"};
+  const double sizes[6] = {rc, c, rc, rc, c, c};
+  float* p[6];
+  if (!get_arrays(env, argv, "layerNormBackward", names, sizes, p, 6, &f)) return throw_failure(env, f);
+  heed::layer_norm_backward(p[0], p[1], p[2], p[3], p[4], p[5], rows, cols, static_cast<float>(eps));
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -373,6 +393,7 @@ NAPI_MODULE_INIT() {
       {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"layerNormRows", nullptr, LayerNormRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gelu", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

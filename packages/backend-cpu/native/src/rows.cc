@@ -3,6 +3,9 @@
 // left outside the GEMMs in Transformer training.
 #include "rows.h"
 
+#include <cstddef>
+#include <vector>
+
 #include "vmath.h"
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
@@ -138,6 +141,53 @@ HEED_CLONES void gelu_forward(const float* x, float* out, int64_t n, bool tanh_f
       y = v * vmath::select(v >= 0.0f, 1.0f - 0.5f * tail, 0.5f * tail);
     }
     st(out + i, y, m);
+  }
+}
+
+HEED_CLONES void layer_norm_backward(const float* x, const float* gamma, const float* dy, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                                     int64_t cols, float eps) {
+  // dγ, dβ accumulate over rows in double (as the composite's reductions do).
+  std::vector<double> dg(static_cast<std::size_t>(cols), 0.0), db(static_cast<std::size_t>(cols), 0.0);
+  const float inv_n = 1.0f / static_cast<float>(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    const float* gr = dy + r * cols;
+    float* dr = dx + r * cols;
+    vf sv = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) sv += ld(xr + j, cols - j < W ? cols - j : W, 0.0f);
+    const float mean = hsum(sv) * inv_n;
+    const vf mv = vmath::splat(mean);
+    vf qv = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) {
+      const vf c = ld(xr + j, cols - j < W ? cols - j : W, mean) - mv;
+      qv += c * c;
+    }
+    const vf rv = vmath::splat(1.0f / __builtin_sqrtf(hsum(qv) * inv_n + eps));
+    vf s1 = vmath::splat(0.0f), s2 = vmath::splat(0.0f);
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      const vf xhat = (ld(xr + j, n, mean) - mv) * rv;  // 0 past the row
+      const vf g = ld(gr + j, n, 0.0f);
+      const vf dxhat = g * ld(gamma + j, n, 0.0f);
+      st(dr + j, dxhat, n);  // kept (rounded) for the last pass: no fused multiply-add there
+      const vf gx = g * xhat;
+      for (int64_t q = 0; q < n; ++q) {
+        dg[j + q] += gx[q];
+        db[j + q] += g[q];
+      }
+      s1 += dxhat;
+      s2 += dxhat * xhat;
+    }
+    const vf m1 = vmath::splat(hsum(s1) * inv_n), m2 = vmath::splat(hsum(s2) * inv_n);
+    for (int64_t j = 0; j < cols; j += W) {
+      const int64_t n = cols - j < W ? cols - j : W;
+      const vf xhat = (ld(xr + j, n, mean) - mv) * rv;
+      st(dr + j, rv * (ld(dr + j, n, 0.0f) - m1 - xhat * m2), n);
+    }
+  }
+  for (int64_t j = 0; j < cols; ++j) {
+    dgamma[j] = static_cast<float>(dg[j]);
+    dbeta[j] = static_cast<float>(db[j]);
   }
 }
 

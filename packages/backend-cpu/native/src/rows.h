@@ -15,5 +15,9 @@ void layer_norm_rows(const float* x, const float* gamma, const float* beta, floa
 /** out = GELU(x) (tanh approximation when tanh_form; else Φ from Abramowitz & Stegun 7.1.26). */
 void gelu_forward(const float* x, float* out, int64_t n, bool tanh_form);
 
+/** Layer norm gradient over rows of `cols` (statistics recomputed): dx, and dγ, dβ summed over rows. */
+void layer_norm_backward(const float* x, const float* gamma, const float* dy, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                         int64_t cols, float eps);
+
 }  // namespace heed
 #endif

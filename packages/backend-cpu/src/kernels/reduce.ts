@@ -56,6 +56,10 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
           break;
       }
       out[o] = acc;
+    } else if (op === 'sum' && data instanceof Float32Array) {
+      // Column sums (e.g. a bias gradient over rows): one monomorphic loop.
+      const acc = sumColumnsF32(data, base, red, inner);
+      for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i]!;
     } else {
       const acc = new Float64Array(inner).fill(init);
       for (let r = 0; r < red; r++) {
@@ -98,4 +102,14 @@ export function argReduce(op: ArgReduceOp, x: TypedArray, shape: Shape, axis: nu
     }
   }
   return { values: out, shape: shape.filter((_, i) => i !== axis) };
+}
+
+/** Σ over `red` rows of `inner` float32 columns starting at `base`, accumulated in float64. */
+function sumColumnsF32(data: Float32Array, base: number, red: number, inner: number): Float64Array {
+  const acc = new Float64Array(inner);
+  for (let r = 0; r < red; r++) {
+    const row = base + r * inner;
+    for (let i = 0; i < inner; i++) acc[i]! += data[row + i]!;
+  }
+  return acc;
 }

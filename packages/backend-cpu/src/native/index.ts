@@ -92,6 +92,10 @@ export interface NativeGemm {
   readonly layerNormRows?: (x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number) => void;
   /** out = GELU(x) (SIMD; Φ from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7, or the tanh form). */
   readonly gelu?: (x: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
+  /** Layer norm gradient over rows of `cols` (statistics recomputed): dx, and dγ, dβ summed over rows (in double). */
+  readonly layerNormBackward?: (
+    x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number, eps: number,
+  ) => void;
   /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
@@ -119,6 +123,7 @@ interface Addon {
   geluBackward?(x: Float32Array, dy: Float32Array, out: Float32Array, tanhForm: boolean): void;
   layerNormRows?(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   gelu?(x: Float32Array, out: Float32Array, tanhForm: boolean): void;
+  layerNormBackward?(x: Float32Array, g: Float32Array, dy: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, cols: number, eps: number): void;
   lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
   hardwareThreads(): number;
@@ -217,6 +222,7 @@ class NativeGemmImpl implements NativeGemm {
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   readonly layerNormRows?: (x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number) => void;
   readonly gelu?: (x: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
+  readonly layerNormBackward?: NativeGemm['layerNormBackward'];
 
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
@@ -229,6 +235,8 @@ class NativeGemmImpl implements NativeGemm {
     const gelu = lib.gelu;
     if (ln) this.layerNormRows = (x, g, b, out, rows, cols, eps) => ln.call(lib, x, g, b, out, rows, cols, eps);
     if (gelu) this.gelu = (x, out, approximate) => gelu.call(lib, x, out, approximate === 'tanh');
+    const lnBack = lib.layerNormBackward;
+    if (lnBack) this.layerNormBackward = (x, g, dy, dx, dg, db, rows, cols, eps) => lnBack.call(lib, x, g, dy, dx, dg, db, rows, cols, eps);
     const fwd = lib.lstmForward;
     const bwd = lib.lstmBackward;
     if (fwd && bwd) {
