@@ -78,11 +78,11 @@ describe('model directories', () => {
     await saveModel(model, dir);
     model.dispose();
     await writeFile(join(dir, 'config.json'), JSON.stringify({ architectures: ['TinyClassifier'], inputs: 4, classes: 2 }));
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     const err = await loadModel(heed, dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelDirectoryError);
     expect((err as Error).message).toMatch(/proj\.weight expects \[2,4\], got \[2,3\]/);
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ architectures: ['TinyClassifier'], inputs: 'x', classes: 2 }));
     await expect(loadModel(heed, dir)).rejects.toThrow(ConfigError);
     await writeFile(join(dir, 'config.json'), '{not json');

@@ -82,9 +82,9 @@ describe('pipelines on BERT heads', () => {
       expect(byLabel.negative).toBeCloseTo(p[0]!, 5);
       expect(byLabel.positive).toBeCloseTo(p[1]!, 5);
     }
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 10; i++) await clf.run(inputs);
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     clf.dispose();
     model.dispose();
   });

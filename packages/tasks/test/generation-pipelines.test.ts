@@ -69,9 +69,9 @@ describe('text-generation pipeline', () => {
     }
     const sampled = (await gen.run(prompts, { maxNewTokens: 4, strategy: 'sample', seed: 1, topK: 5 })) as Array<{ generated_text: string }>;
     expect(sampled).toEqual(await gen.run(prompts, { maxNewTokens: 4, strategy: 'sample', seed: 1, topK: 5 }));
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 10; i++) await gen.run(prompts, { maxNewTokens: 4 });
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     gen.dispose();
     model.dispose();
   });

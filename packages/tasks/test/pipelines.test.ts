@@ -97,9 +97,9 @@ describe('text-classification pipeline', () => {
     const pp = softmax(meanLogits(h, tok.encode('good film', 'bad film').ids));
     expect((pair as Array<{ label: string; score: number }>).map((x) => x.score).sort()).toEqual(pp.map((x) => expect.closeTo(x, 5)).sort());
     await clf.run(texts);
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 50; i++) await clf.run(texts, { batchSize: 3 });
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     await expect(clf.run([42 as unknown as string])).rejects.toThrow(TaskInputError);
     clf.dispose();
   });
@@ -146,9 +146,9 @@ describe('token-classification pipeline', () => {
     const batch = await ner.run([text, '', 'paris'], { aggregation: 'simple', batchSize: 2 });
     expect(batch[0]).toEqual(await ner.run(text, { aggregation: 'simple' }));
     expect(batch[1]).toEqual([]);
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 20; i++) await ner.run([text, 'anna'], { maxLength: 8, stride: 2 });
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     ner.dispose();
   });
 });
@@ -179,9 +179,9 @@ describe('question-answering pipeline', () => {
     await expect(qa.run({ question: 'the cat sat on the mat '.repeat(4), context }, { maxSeqLength: 16, docStride: 4 })).rejects.toThrow(
       TaskInputError,
     );
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 20; i++) await qa.run([input, input], { maxSeqLength: 16, docStride: 4 });
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     qa.dispose();
   });
 });
@@ -222,12 +222,12 @@ describe('tasks as plugins', () => {
   it('a directory for another task names the task and the architecture; unknown tasks list the registered ones', async () => {
     const { dir, model } = await tinyModelDir(heed, 'TinyForMaskedLM');
     model.dispose();
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     const err = await pipeline(heed, 'text-classification', dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskModelMismatchError);
     expect(err).toBeInstanceOf(ModelDirectoryError);
     expect((err as Error).message).toContain('task "text-classification" cannot run a model of architecture "TinyForMaskedLM"');
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     const unknown = await pipeline(heed, 'summarization', dir).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(PluginNotFoundError);
     expect((unknown as Error).message).toContain('"question-answering"');

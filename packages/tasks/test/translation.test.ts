@@ -75,9 +75,9 @@ describe('translation pipeline', () => {
     }
     const beam = (await mt.run(texts, { strategy: 'beam', beamSize: 3, maxLength: 12 })) as TranslationOutput[];
     expect(beam.every((b) => typeof b.translation_text === 'string' && b.attention === undefined)).toBe(true);
-    const before = heed.memory().tensors;
+    const before = heed.memory().numTensors;
     for (let i = 0; i < 10; i++) await mt.run(texts, { maxLength: 8, attentions: i % 2 === 0 });
-    expect(heed.memory().tensors).toBe(before);
+    expect(heed.memory().numTensors).toBe(before);
     mt.dispose();
     model.dispose();
   });

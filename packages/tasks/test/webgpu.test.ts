@@ -123,9 +123,9 @@ describe('pipelines on WebGPU', () => {
     const b = await pipeline<AnyPipeline>(gpu, task, dir);
     const ref = await a.run(inputs, options);
     expect(await b.run(inputs, options)).toEqual(near(ref));
-    const before = gpu.memory().tensors;
+    const before = gpu.memory().numTensors;
     for (let i = 0; i < 5; i++) await b.run(inputs, options);
-    expect(gpu.memory().tensors).toBe(before);
+    expect(gpu.memory().numTensors).toBe(before);
     a.dispose();
     b.dispose();
   });
@@ -135,9 +135,9 @@ describe('pipelines on WebGPU', () => {
     const a = await pipeline<AnyPipeline>(cpu, task, dir);
     const b = await pipeline<AnyPipeline>(gpu, task, dir);
     expect(await b.run(inputs, options)).toEqual(near(await a.run(inputs, options)));
-    const before = gpu.memory().tensors;
+    const before = gpu.memory().numTensors;
     for (let i = 0; i < 3; i++) await b.run(inputs, options);
-    expect(gpu.memory().tensors).toBe(before);
+    expect(gpu.memory().numTensors).toBe(before);
     a.dispose();
     b.dispose();
   });
