@@ -10,9 +10,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const report = join(root, '.vitest-results.json');
 rmSync(report, { force: true });
 // Type-check every package first (tsc -b with project references); a type error is a failure.
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
-const typeFailures = tsc.status === 0 ? 0 : 1;
-if (typeFailures) console.error('[test] tsc -b reported type errors');
+// Then the tests themselves (tsconfig.tests.json: every test file, against the packages' sources).
+const tscBin = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const tsc = spawnSync(process.execPath, [tscBin, '-b'], { cwd: root, stdio: 'inherit' });
+const tscTests = spawnSync(process.execPath, [tscBin, '-p', 'tsconfig.tests.json'], { cwd: root, stdio: 'inherit' });
+const typeFailures = (tsc.status === 0 ? 0 : 1) + (tscTests.status === 0 ? 0 : 1);
+if (tsc.status !== 0) console.error('[test] tsc -b reported type errors');
+if (tscTests.status !== 0) console.error('[test] tsc -p tsconfig.tests.json reported type errors in tests');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const r = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
   cwd: root,

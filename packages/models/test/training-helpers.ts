@@ -12,7 +12,7 @@ export interface TaggerConfig extends ModelConfig {
 
 /** Tags every token: embedding → LayerNorm → tanh → dropout → linear; cross-entropy over non-ignored labels. */
 export class Tagger extends Model<TaggerConfig, { inputIds?: Tensor; labels?: Tensor }> {
-  readonly modelType = 'Tagger';
+  readonly modelType: string = 'Tagger';
   readonly emb: Embedding;
   readonly norm: LayerNorm;
   readonly drop: Dropout;

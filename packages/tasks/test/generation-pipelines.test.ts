@@ -58,7 +58,7 @@ describe('text-generation pipeline', () => {
       const ids = [2, ...tok.encode(prompts[i]!, null, { addSpecialTokens: false }).ids];
       const n = ids.length;
       const src = { inputIds: tensor(Int32Array.from(ids), [1, n], 'int32'), attentionMask: tensor(new Uint8Array(n).fill(1), [1, n], 'bool') };
-      const [[h]] = (await generate(model, src, { maxLength: 6 })) as [[{ tokens: number[] }]];
+      const [[h]] = await generate(model, src, { maxLength: 6 });
       src.inputIds.dispose();
       src.attentionMask.dispose();
       const cont = (await gen.run(prompts[i]!, { maxNewTokens: 6, returnFullText: false })) as { generated_text: string };

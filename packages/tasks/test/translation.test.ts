@@ -57,7 +57,7 @@ describe('translation pipeline', () => {
       const e = tok.encode(texts[i]!);
       const n = e.length;
       const src = { inputIds: tensor(Int32Array.from(e.ids), [1, n], 'int32'), attentionMask: tensor(new Uint8Array(n).fill(1), [1, n], 'bool') };
-      const [[h]] = (await generate(model, src, { maxLength: 12 })) as [[{ tokens: number[] }]];
+      const [[h]] = await generate(model, src, { maxLength: 12 });
       src.inputIds.dispose();
       src.attentionMask.dispose();
       expect(got[i]!.translation_text).toBe(tok.decode(h!.tokens));

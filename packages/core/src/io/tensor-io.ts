@@ -10,7 +10,7 @@ import { float32ToRaw, int32ToRaw, rawToFloat32, rawToInt32, rawToUint8, uint8To
 import { parseSafetensors, serializeSafetensors, type RawTensor } from './safetensors.js';
 
 /** Named tensors, as a Map or a plain record. */
-export type NamedTensors = Map<string, Tensor> | Record<string, Tensor>;
+export type NamedTensors = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
 
 function entries(tensors: NamedTensors): [string, Tensor][] {
   return tensors instanceof Map ? [...tensors] : Object.entries(tensors);
