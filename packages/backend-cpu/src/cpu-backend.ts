@@ -174,6 +174,17 @@ export class CpuBackend implements Backend {
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): TensorInfo {
+    const native = (this.mm as Partial<NativeGemm>).transpose2d;
+    const r = perm.length;
+    if (native && x.dtype === 'float32' && r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i)) {
+      // A batched swap of the last two axes (weights, gradients): the blocked native copy.
+      const values = this.f32(x);
+      const out = new Float32Array(values.length);
+      const rows = x.shape[r - 2]!;
+      const cols = x.shape[r - 1]!;
+      if (values.length > 0) native(values, out, values.length / (rows * cols), rows, cols);
+      return this.out(out, perm.map((p) => x.shape[p]!), 'float32');
+    }
     return this.out(transpose(this.get(x.dataId), x.shape, perm, x.dtype), perm.map((p) => x.shape[p]!), x.dtype);
   }
 
@@ -256,6 +267,18 @@ export class CpuBackend implements Backend {
   }
 
   adamStep(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, args: AdamStepArgs): [TensorInfo, TensorInfo, TensorInfo] {
+    const native = (this.mm as Partial<NativeGemm>).adamStep;
+    if (native) {
+      const [p, g, mm, vv] = [this.f32(param), this.f32(grad), this.f32(m), this.f32(v)];
+      const n = p.length;
+      const out: [Float32Array, Float32Array, Float32Array] = args.inPlace ? [p, mm, vv] : [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      native(p, g, mm, vv, out, args);
+      if (args.inPlace) {
+        const same = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+        return [same(param), same(m), same(v)];
+      }
+      return [this.out(out[0], param.shape, 'float32'), this.out(out[1], param.shape, 'float32'), this.out(out[2], param.shape, 'float32')];
+    }
     if (args.inPlace) {
       fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args, [this.f32(param), this.f32(m), this.f32(v)]);
       // Same storage, fresh descriptors (never hand the engine back the tensors it passed in).

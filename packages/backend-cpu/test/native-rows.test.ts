@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadNativeGemm, nativeKernels } from '../src/native/index.js';
+import { adamStep as adamStepJs } from '../src/kernels/fused.js';
 
 const gemm = loadNativeGemm();
 const WIDTHS = [1, 15, 16, 17, 33];
@@ -92,6 +93,31 @@ describe('native row kernels', () => {
     });
   }
 
+  for (const n of [0, 1, 15, 17, 100]) {
+    it(`adamStep on ${n} elements equals the JS kernel to float32 rounding (fresh outputs and in place, AdamW)`, () => {
+      const p = rand(n, 21), g = rand(n, 22), m = rand(n, 23, 0.1), v = rand(n, 24, 0.1).map(Math.abs);
+      const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3, weightDecay: 0.01 };
+      const want = adamStepJs(p, g, m, v, h);
+      const out: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      gemm.adamStep!(p, g, m, v, out, h);
+      // Both compute in double; fused multiply-adds may move a result by one float32 rounding step.
+      const close = (o: Float32Array, w: Float32Array): void => o.forEach((x, j) => expect(Math.abs(x - w[j]!)).toBeLessThanOrEqual(1.2e-7 * Math.abs(w[j]!) + 1e-30));
+      out.forEach((o, i) => close(o, want[i]!));
+      const [pi, mi, vi] = [p.slice(), m.slice(), v.slice()];
+      gemm.adamStep!(pi, g, mi, vi, [pi, mi, vi], h);
+      [pi, mi, vi].forEach((o, i) => close(o, want[i]!));
+    });
+  }
+
+  for (const [batch, rows, cols] of [[1, 1, 1], [2, 3, 5], [1, 33, 70], [3, 64, 1], [0, 4, 4]] as const) {
+    it(`transpose2d of ${batch} × [${rows}, ${cols}]`, () => {
+      const x = rand(batch * rows * cols, 31);
+      const out = new Float32Array(x.length);
+      gemm.transpose2d!(x, out, batch, rows, cols);
+      for (let b = 0; b < batch; b++) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(out[b * rows * cols + c * rows + r]).toBe(x[b * rows * cols + r * cols + c]);
+    });
+  }
+
   it('zero rows and zero-length inputs are no-ops; short arrays are RangeErrors', () => {
     gemm.softmaxRows!(new Float32Array(0), 0, 5, 1);
     gemm.layerNormRows!(new Float32Array(0), new Float32Array(5), new Float32Array(5), new Float32Array(0), 0, 5, 1e-5);
@@ -99,5 +125,6 @@ describe('native row kernels', () => {
     expect(() => gemm.softmaxRows!(new Float32Array(9), 2, 5, 1)).toThrow(RangeError);
     expect(() => gemm.layerNormRows!(new Float32Array(10), new Float32Array(4), new Float32Array(5), new Float32Array(10), 2, 5, 1e-5)).toThrow(RangeError);
     expect(() => gemm.geluBackward!(new Float32Array(4), new Float32Array(3), new Float32Array(4), 'none')).toThrow(RangeError);
+    expect(() => gemm.transpose2d!(new Float32Array(6), new Float32Array(5), 1, 2, 3)).toThrow(RangeError);
   });
 });

@@ -15,6 +15,8 @@
 // exports.layerNormRows(x, gamma, beta, out, rows, cols, eps)
 // exports.gelu(x, out, tanhForm)
 // exports.layerNormBackward(x, gamma, dy, dx, dgamma, dbeta, rows, cols, eps)
+// exports.adamStep(p, g, m, v, pOut, mOut, vOut, lr, beta1, beta2, eps, c1, c2, weightDecay)
+// exports.transpose2d(x, out, batch, rows, cols)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
@@ -358,6 +360,44 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 14) return throw_failure(env, {false, "adamStep: expected 14 arguments"});
+  Failure f;
+  int64_t len = 0;
+  float* p[7];
+  if (!get_f32(env, argv[0], "param", &p[0], &len, &f)) return throw_failure(env, f);
+  const char* names[7] = {"param", "grad", "m", "v", "paramOut", "mOut", "vOut"};
+  const double n = static_cast<double>(len);
+  const double sizes[7] = {n, n, n, n, n, n, n};
+  if (!get_arrays(env, argv, "adamStep", names, sizes, p, 7, &f)) return throw_failure(env, f);
+  double h[7];
+  for (int i = 0; i < 7; ++i)
+    if (napi_get_value_double(env, argv[7 + i], &h[i]) != napi_ok) return throw_failure(env, {false, "adamStep: hyper-parameters must be numbers"});
+  heed::adam_step(p[0], p[1], p[2], p[3], p[4], p[5], p[6], len, h[0], h[1], h[2], h[3], h[4], h[5], h[6]);
+  return nullptr;
+}
+
+napi_value Transpose2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 5) return throw_failure(env, {false, "transpose2d: expected 5 arguments"});
+  Failure f;
+  int64_t batch, rows, cols;
+  if (!get_count(env, argv[2], "batch", &batch, &f) || !get_count(env, argv[3], "rows", &rows, &f) || !get_count(env, argv[4], "cols", &cols, &f))
+    return throw_failure(env, f);
+  const double size = static_cast<double>(batch) * rows * cols;
+  const char* names[2] = {"x", "out"};
+  const double sizes[2] = {size, size};
+  float* p[2];
+  if (!get_arrays(env, argv, "transpose2d", names, sizes, p, 2, &f)) return throw_failure(env, f);
+  heed::transpose_2d(p[0], p[1], batch, rows, cols);
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -394,6 +434,8 @@ NAPI_MODULE_INIT() {
       {"layerNormRows", nullptr, LayerNormRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gelu", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"transpose2d", nullptr, Transpose2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -191,4 +191,35 @@ HEED_CLONES void layer_norm_backward(const float* x, const float* gamma, const f
   }
 }
 
+HEED_CLONES void adam_step(const float* p, const float* g, const float* m, const float* v, float* p2, float* m2, float* v2, int64_t n, double lr,
+                           double beta1, double beta2, double eps, double c1, double c2, double weight_decay) {
+  // Double precision inside, as the JS kernel (same rounding of the results).
+  const double ic1 = 1.0 / c1, ic2 = 1.0 / c2, decay = 1.0 - lr * weight_decay, b1c = 1.0 - beta1, b2c = 1.0 - beta2;
+  for (int64_t i = 0; i < n; ++i) {
+    const double gi = g[i];
+    const double mi = beta1 * m[i] + b1c * gi;
+    const double vi = beta2 * v[i] + b2c * gi * gi;
+    const double pi = p[i] * decay - (lr * (mi * ic1)) / (__builtin_sqrt(vi * ic2) + eps);
+    m2[i] = static_cast<float>(mi);
+    v2[i] = static_cast<float>(vi);
+    p2[i] = static_cast<float>(pi);
+  }
+}
+
+void transpose_2d(const float* x, float* out, int64_t batch, int64_t rows, int64_t cols) {
+  const int64_t B = 32;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* xb = x + b * rows * cols;
+    float* ob = out + b * rows * cols;
+    for (int64_t r0 = 0; r0 < rows; r0 += B) {
+      const int64_t r1 = r0 + B < rows ? r0 + B : rows;
+      for (int64_t c0 = 0; c0 < cols; c0 += B) {
+        const int64_t c1 = c0 + B < cols ? c0 + B : cols;
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t r = r0; r < r1; ++r) ob[c * rows + r] = xb[r * cols + c];
+      }
+    }
+  }
+}
+
 }  // namespace heed

@@ -19,5 +19,11 @@ void gelu_forward(const float* x, float* out, int64_t n, bool tanh_form);
 void layer_norm_backward(const float* x, const float* gamma, const float* dy, float* dx, float* dgamma, float* dbeta, int64_t rows,
                          int64_t cols, float eps);
 
+/** One Adam/AdamW step over n elements (double inside); outputs may alias the inputs (in place). */
+void adam_step(const float* p, const float* g, const float* m, const float* v, float* p2, float* m2, float* v2, int64_t n, double lr,
+               double beta1, double beta2, double eps, double c1, double c2, double weight_decay);
+/** out[b] = x[b]ᵀ for `batch` row-major rows x cols matrices (blocked). */
+void transpose_2d(const float* x, float* out, int64_t batch, int64_t rows, int64_t cols);
+
 }  // namespace heed
 #endif

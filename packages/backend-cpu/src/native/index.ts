@@ -96,6 +96,13 @@ export interface NativeGemm {
   readonly layerNormBackward?: (
     x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number, eps: number,
   ) => void;
+  /** One Adam/AdamW step (double inside, as the JS kernel); the outputs may be the inputs (in place). */
+  readonly adamStep?: (
+    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: [Float32Array, Float32Array, Float32Array],
+    h: { lr: number; beta1: number; beta2: number; epsilon: number; c1: number; c2: number; weightDecay: number },
+  ) => void;
+  /** out[b] = x[b]ᵀ for `batch` row-major rows × cols matrices. */
+  readonly transpose2d?: (x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number) => void;
   /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
   readonly geluBackward?: (x: Float32Array, dy: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   /** Resolved at once (the addon needs no asynchronous start); for parity with GemmEngine. */
@@ -123,6 +130,8 @@ interface Addon {
   geluBackward?(x: Float32Array, dy: Float32Array, out: Float32Array, tanhForm: boolean): void;
   layerNormRows?(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   gelu?(x: Float32Array, out: Float32Array, tanhForm: boolean): void;
+  adamStep?(...args: (Float32Array | number)[]): void;
+  transpose2d?(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void;
   layerNormBackward?(x: Float32Array, g: Float32Array, dy: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, cols: number, eps: number): void;
   lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
@@ -223,6 +232,8 @@ class NativeGemmImpl implements NativeGemm {
   readonly layerNormRows?: (x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number) => void;
   readonly gelu?: (x: Float32Array, out: Float32Array, approximate: 'none' | 'tanh') => void;
   readonly layerNormBackward?: NativeGemm['layerNormBackward'];
+  readonly adamStep?: NativeGemm['adamStep'];
+  readonly transpose2d?: NativeGemm['transpose2d'];
 
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
@@ -237,6 +248,10 @@ class NativeGemmImpl implements NativeGemm {
     if (gelu) this.gelu = (x, out, approximate) => gelu.call(lib, x, out, approximate === 'tanh');
     const lnBack = lib.layerNormBackward;
     if (lnBack) this.layerNormBackward = (x, g, dy, dx, dg, db, rows, cols, eps) => lnBack.call(lib, x, g, dy, dx, dg, db, rows, cols, eps);
+    const adam = lib.adamStep;
+    const tr = lib.transpose2d;
+    if (adam) this.adamStep = (p, g, m, v, out, h) => adam.call(lib, p, g, m, v, ...out, h.lr, h.beta1, h.beta2, h.epsilon, h.c1, h.c2, h.weightDecay);
+    if (tr) this.transpose2d = (x, out, batch, rows, cols) => tr.call(lib, x, out, batch, rows, cols);
     const fwd = lib.lstmForward;
     const bwd = lib.lstmBackward;
     if (fwd && bwd) {
