@@ -17,7 +17,7 @@ import {
   type UnaryOp,
 } from '@heed/core';
 import { GemmEngine, type Sgemm } from './gemm/index.js';
-import { loadNativeGemm, type NativeGemm } from './native/index.js';
+import { loadNativeGemm, type NativeGemm, type PackedMatrix } from './native/index.js';
 import * as ew from './kernels/elementwise.js';
 import * as fused from './kernels/fused.js';
 import * as fast from './kernels/fused-wasm.js';
@@ -41,6 +41,13 @@ export interface CpuBackendOptions {
   /** Threads for matmul and the kernels built on it (default: all cores). */
   threads?: number;
   /**
+   * Keep weights that `linear` multiplies more than once unchanged (inference) packed for the
+   * native gemm, skipping the per-call packing; costs one packed copy per such weight, freed
+   * with the weight (default true; native addon only). Training steps update weights in place
+   * between uses, so they are not packed.
+   */
+  packWeights?: boolean;
+  /**
    * Use the native AVX-512/AVX2 gemm addon for matrix products when it is built and loads
    * (Node only; default true). The WebAssembly engine is used otherwise, and always for
    * the row kernels.
@@ -60,6 +67,11 @@ export class CpuBackend implements Backend {
   private readonly gemm: GemmEngine;
   /** What multiplies matrices: the native addon when available, else `gemm`. */
   private readonly mm: Sgemm & { dispose(): void };
+  /** Packed weights for `linear`, by weight storage, with the storage version they were packed at. */
+  private readonly packs = new WeakMap<Float32Array, { version: number; uses: number; packed?: PackedMatrix }>();
+  /** In-place update counts of storage (Adam steps in place): a packed copy of an older version is stale. */
+  private readonly versions = new WeakMap<Float32Array, number>();
+  private readonly packWeights: boolean;
   private buffers = 0;
   private bytes = 0;
   private disposed = false;
@@ -68,6 +80,7 @@ export class CpuBackend implements Backend {
     this.gemm = GemmEngine.create({ threads: options.threads });
     const native = options.native === false ? undefined : loadNativeGemm({ threads: options.threads });
     this.mm = native ?? this.gemm;
+    this.packWeights = options.packWeights ?? true;
   }
 
   /** Which gemm kernel (e.g. "native-avx512", "relaxed") and how many threads are in use. */
@@ -163,6 +176,11 @@ export class CpuBackend implements Backend {
     const out = new Float32Array(m * n);
     const b = bias ? this.f32(bias) : undefined;
     const fused = b !== undefined && this.mm !== this.gemm && k > 0;
+    const packed = m > 0 && n > 0 && k > 0 ? this.packedWeight(this.f32(w), k, n) : undefined;
+    if (packed) {
+      (this.mm as NativeGemm).sgemmPacked!(m, this.f32(x), packed, out, b);
+      return this.out(out, [m, n], 'float32');
+    }
     if (m > 0 && n > 0 && k > 0) {
       this.mm.sgemm({
         batch: 1, m, n, k, a: this.f32(x), aOffset: 0, aBatchStride: 0, b: this.f32(w), bOffset: 0, bBatchStride: 0,
@@ -171,6 +189,21 @@ export class CpuBackend implements Backend {
     }
     if (b && !fused) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j]! += b[j]!;
     return this.out(out, [m, n], 'float32');
+  }
+
+  /** The packed form of a weight [n, k] used as op(B) = wᵀ, once it is used twice at the same version. */
+  private packedWeight(w: Float32Array, k: number, n: number): PackedMatrix | undefined {
+    const native = this.mm as Partial<NativeGemm>;
+    if (!this.packWeights || !native.packB || !native.sgemmPacked || k * n < 4096) return undefined;
+    const version = this.versions.get(w) ?? 0;
+    let e = this.packs.get(w);
+    if (!e || e.version !== version) {
+      e = { version, uses: 0 };
+      this.packs.set(w, e);
+    }
+    e.uses++;
+    if (!e.packed && e.uses >= 2) e.packed = native.packB(w, k, n, true);
+    return e.packed;
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): TensorInfo {
@@ -274,12 +307,14 @@ export class CpuBackend implements Backend {
       const out: [Float32Array, Float32Array, Float32Array] = args.inPlace ? [p, mm, vv] : [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
       native(p, g, mm, vv, out, args);
       if (args.inPlace) {
+        this.versions.set(p, (this.versions.get(p) ?? 0) + 1);
         const same = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
         return [same(param), same(m), same(v)];
       }
       return [this.out(out[0], param.shape, 'float32'), this.out(out[1], param.shape, 'float32'), this.out(out[2], param.shape, 'float32')];
     }
     if (args.inPlace) {
+      this.versions.set(this.f32(param), (this.versions.get(this.f32(param)) ?? 0) + 1);
       fused.adamStep(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), args, [this.f32(param), this.f32(m), this.f32(v)]);
       // Same storage, fresh descriptors (never hand the engine back the tensors it passed in).
       const same = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });

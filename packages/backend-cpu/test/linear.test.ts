@@ -93,3 +93,35 @@ describe('native sgemm bias argument', () => {
     gemm.dispose();
   });
 });
+
+describe('packed weights (native linear reuses packed panels of an unchanged weight)', () => {
+  /** Runs `steps` of: three forward passes, then an in-place Adam step; returns every output. */
+  async function trace(packWeights: boolean): Promise<Float32Array[]> {
+    const { Adam, variable, variableGrads } = await import('@heed/core');
+    const app = await createHeed({ plugins: [cpuBackendModuleWith({ packWeights })], setActive: true });
+    const outs: Float32Array[] = [];
+    const w = variable(randomNormal([70, 96], 0, 0.2, { seed: 11 }), 'w');
+    const b = variable(randomNormal([70], 0, 0.2, { seed: 12 }), 'b');
+    const x = randomNormal([37, 96], 0, 1, { seed: 13 });
+    const opt = new Adam(0.05);
+    for (let step = 0; step < 3; step++) {
+      for (let i = 0; i < 3; i++) app.tidy(() => void outs.push((linear(x, w, b).dataSync() as Float32Array).slice()));
+      app.tidy(() => opt.step(variableGrads(() => sum(mul(linear(x, w, b), linear(x, w, b))), [w, b]).grads));
+    }
+    opt.dispose();
+    app.dispose();
+    return outs;
+  }
+
+  it('gives the unpacked results, and never a stale weight after an in-place update', async () => {
+    const packed = await trace(true);
+    const plain = await trace(false);
+    expect(packed.length).toBe(9);
+    packed.forEach((o, i) => {
+      const p = plain[i]!;
+      o.forEach((v, j) => expect(Math.abs(v - p[j]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(p[j]!))));
+    });
+    // The weights did change between steps (so a stale packed copy would have shown).
+    expect(Math.abs(packed[0]![0]! - packed[3]![0]!)).toBeGreaterThan(1e-3);
+  });
+});

@@ -17,6 +17,7 @@
 // exports.layerNormBackward(x, gamma, dy, dx, dgamma, dbeta, rows, cols, eps)
 // exports.adamStep(p, g, m, v, pOut, mOut, vOut, lr, beta1, beta2, eps, c1, c2, weightDecay)
 // exports.transpose2d(x, out, batch, rows, cols)
+// exports.packB / packedBSize / sgemmPacked: a weight packed once for many products (below)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
 // exports.shutdown()         -> joins the pool's threads (they restart when needed)
@@ -24,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
@@ -398,6 +400,95 @@ napi_value Transpose2d(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// packB(b, k, n, trans, out, kernel) -> offset: packs op(B) (k x n) into `out` from the first
+// 64-byte aligned element (returned); out needs packedBSize(k, n, kernel) + 16 floats.
+napi_value PackB(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 6) return throw_failure(env, {false, "packB: expected 6 arguments"});
+  Failure f;
+  int64_t k, n, b_len, out_len;
+  float *b, *out;
+  bool trans = false, ok = true;
+  if (!get_f32(env, argv[0], "b", &b, &b_len, &f) || !get_count(env, argv[1], "k", &k, &f) || !get_count(env, argv[2], "n", &n, &f) ||
+      !get_bool(env, argv[3], &trans) || !get_f32(env, argv[4], "out", &out, &out_len, &f))
+    return throw_failure(env, f);
+  const int kernel = parse_kernel(env, argv[5], &f, &ok);
+  if (!ok) return throw_failure(env, f);
+  if (static_cast<double>(b_len) < static_cast<double>(k) * n) return throw_failure(env, {true, "packB: b is shorter than k * n"});
+  const int64_t need = heed::packed_b_floats(k, n, kernel);
+  const int64_t skip = static_cast<int64_t>(((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64) / sizeof(float));
+  if (out_len < need + skip || reinterpret_cast<uintptr_t>(out) % sizeof(float) != 0)
+    return throw_failure(env, {true, "packB: out needs " + std::to_string(need + 16) + " elements, has " + std::to_string(out_len)});
+  heed::PackedB pb;
+  if (k > 0 && n > 0) pb.pack_into(b, k, n, trans, kernel, out + skip);
+  napi_value r;
+  napi_create_double(env, static_cast<double>(skip), &r);
+  return r;
+}
+
+napi_value PackedBSize(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Failure f;
+  int64_t k, n;
+  bool ok = true;
+  if (argc < 3 || !get_count(env, argv[0], "k", &k, &f) || !get_count(env, argv[1], "n", &n, &f)) return throw_failure(env, {false, "packedBSize(k, n, kernel)"});
+  const int kernel = parse_kernel(env, argv[2], &f, &ok);
+  if (!ok) return throw_failure(env, f);
+  napi_value r;
+  napi_create_double(env, static_cast<double>(heed::packed_b_floats(k, n, kernel)), &r);
+  return r;
+}
+
+// sgemmPacked(m, a, packed, offset, k, n, c, bias, kernel, threads): C (m x n) = A (m x k) · B
+// (+ bias) for a B packed by packB with the same kernel.
+napi_value SgemmPacked(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 10) return throw_failure(env, {false, "sgemmPacked: expected 10 arguments"});
+  Failure f;
+  int64_t m, offset, k, n, a_len, p_len, c_len;
+  float *a, *packed, *c, *bias = nullptr;
+  if (!get_count(env, argv[0], "m", &m, &f) || !get_f32(env, argv[1], "a", &a, &a_len, &f) || !get_f32(env, argv[2], "packed", &packed, &p_len, &f) ||
+      !get_count(env, argv[3], "offset", &offset, &f) || !get_count(env, argv[4], "k", &k, &f) || !get_count(env, argv[5], "n", &n, &f) ||
+      !get_f32(env, argv[6], "c", &c, &c_len, &f))
+    return throw_failure(env, f);
+  napi_valuetype t;
+  napi_typeof(env, argv[7], &t);
+  int64_t bias_len = 0;
+  if (t != napi_undefined && t != napi_null && !get_f32(env, argv[7], "bias", &bias, &bias_len, &f)) return throw_failure(env, f);
+  int kernel;
+  int64_t threads;
+  if (!kernel_threads(env, argc, argv, 8, &kernel, &threads, &f)) return throw_failure(env, f);
+  if (kernel < 0) kernel = heed::best_kernel();
+  const double need_p = static_cast<double>(offset) + heed::packed_b_floats(k, n, kernel);
+  if (static_cast<double>(a_len) < static_cast<double>(m) * k || static_cast<double>(c_len) < static_cast<double>(m) * n ||
+      static_cast<double>(p_len) < need_p || (bias && bias_len < n) || reinterpret_cast<uintptr_t>(packed + offset) % 64 != 0)
+    return throw_failure(env, {true, "sgemmPacked: an array is too short or the packed data is misaligned"});
+  if (m == 0 || n == 0) return nullptr;
+  heed::PackedB pb;
+  pb.owned = false;
+  pb.data = packed + offset;
+  pb.kernel = kernel;
+  pb.k = k;
+  pb.n = n;
+  if (k == 0) {
+    heed::SgemmCall call{1, m, n, 0, a, 0, nullptr, 0, false, false, c, bias};
+    heed::sgemm(call, kernel, 1);
+    return nullptr;
+  }
+  try {
+    heed::sgemm_packed(m, a, false, pb, c, false, static_cast<int>(threads), bias);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "sgemmPacked: out of memory");
+  }
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -436,6 +527,9 @@ NAPI_MODULE_INIT() {
       {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"transpose2d", nullptr, Transpose2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"packB", nullptr, PackB, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"packedBSize", nullptr, PackedBSize, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sgemmPacked", nullptr, SgemmPacked, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -488,7 +488,32 @@ void sgemm_ex(const SgemmCall& call, int kernel_id, int threads, bool accumulate
   run_sgemm(call, kernel_id, threads, nullptr, accumulate);
 }
 
-PackedB::~PackedB() { std::free(data); }
+PackedB::~PackedB() {
+  if (owned) std::free(data);
+}
+
+int64_t packed_b_floats(int64_t k, int64_t n, int kernel_id) {
+  if (kernel_id < 0 || !kernel_supported(kernel_id)) kernel_id = best_kernel();
+  const KernelDesc* kd = kernel_desc(kernel_id);
+  return (n + kd->nr - 1) / kd->nr * kd->nr * k;
+}
+
+void PackedB::pack_into(const float* b, int64_t k_, int64_t n_, bool trans, int kernel_id, float* dst) {
+  if (kernel_id < 0 || !kernel_supported(kernel_id)) kernel_id = best_kernel();
+  const KernelDesc* kd = kernel_desc(kernel_id);
+  if (owned) std::free(data);
+  owned = false;
+  data = dst;
+  kernel = kernel_id;
+  k = k_;
+  n = n_;
+  const int64_t panels = (n + kd->nr - 1) / kd->nr;
+  for (int64_t p = 0; p < panels; ++p) {
+    const int cols = static_cast<int>(std::min<int64_t>(kd->nr, n - p * kd->nr));
+    float* out = data + p * kd->nr * k;
+    for (int64_t pc = 0; pc < k; pc += KC) pack_b(b, n, k, trans, p * kd->nr, cols, pc, std::min(KC, k - pc), kd->nr, out + pc * kd->nr, kd);
+  }
+}
 
 bool PackedB::pack(const float* b, int64_t k_, int64_t n_, bool trans, int kernel_id) {
   if (kernel_id < 0 || !kernel_supported(kernel_id)) kernel_id = best_kernel();
@@ -511,9 +536,9 @@ bool PackedB::pack(const float* b, int64_t k_, int64_t n_, bool trans, int kerne
   return true;
 }
 
-void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads) {
+void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads, const float* bias) {
   if (m <= 0 || b.n <= 0) return;
-  SgemmCall call{1, m, b.n, b.k, a, 0, nullptr, 0, trans_a, false, c};
+  SgemmCall call{1, m, b.n, b.k, a, 0, nullptr, 0, trans_a, false, c, bias};
   run_sgemm(call, b.kernel, threads, b.k > 0 ? &b : nullptr, accumulate);
 }
 

@@ -36,16 +36,23 @@ struct PackedB {
   int kernel = -1;
   int64_t k = 0, n = 0;
   float* data = nullptr;
+  bool owned = true;  // false: `data` belongs to the caller (a JS array), never freed here
   PackedB() = default;
   PackedB(const PackedB&) = delete;
   PackedB& operator=(const PackedB&) = delete;
   ~PackedB();
   /** Packs b (k x n, or n x k stored when trans); throws std::bad_alloc. */
   bool pack(const float* b, int64_t k, int64_t n, bool trans, int kernel);
+  /** Packs into caller memory `dst` (64-byte aligned, packed_b_floats(k, n, kernel) floats). */
+  void pack_into(const float* b, int64_t k, int64_t n, bool trans, int kernel, float* dst);
 };
 
+/** Floats a packed B of k x n takes for `kernel` (panels of nr columns, zero padded). */
+int64_t packed_b_floats(int64_t k, int64_t n, int kernel);
+
 /** C (m x b.n, row-major) = (or += with accumulate) op(A) · B for a packed B; A is m x b.k (k x m when trans_a). */
-void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads);
+void sgemm_packed(int64_t m, const float* a, bool trans_a, const PackedB& b, float* c, bool accumulate, int threads,
+                  const float* bias = nullptr);
 
 /** Stops and joins the pool's threads (they restart on the next call). */
 void shutdown_pool();

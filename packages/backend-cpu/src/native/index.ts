@@ -79,6 +79,14 @@ export interface LstmBackwardArgs {
   dbias: Float32Array;
 }
 
+/** A matrix packed by {@link NativeGemm.packB}: opaque panels in `data` from `offset` (64-byte aligned). */
+export interface PackedMatrix {
+  readonly data: Float32Array;
+  readonly offset: number;
+  readonly k: number;
+  readonly n: number;
+}
+
 /** Same shape as GemmEngine: a synchronous batched sgemm. */
 export interface NativeGemm {
   readonly info: NativeGemmInfo;
@@ -101,6 +109,13 @@ export interface NativeGemm {
     p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: [Float32Array, Float32Array, Float32Array],
     h: { lr: number; beta1: number; beta2: number; epsilon: number; c1: number; c2: number; weightDecay: number },
   ) => void;
+  /**
+   * Packs op(B) (k × n; B stored n × k when `trans`) once, for {@link NativeGemm.sgemmPacked}:
+   * the panels the gemm would otherwise pack on every call (a weight used by many products).
+   */
+  readonly packB?: (b: Float32Array, k: number, n: number, trans: boolean) => PackedMatrix;
+  /** c (m × n) = a (m × k) · B (+ bias on every row) for a B packed by {@link NativeGemm.packB}. */
+  readonly sgemmPacked?: (m: number, a: Float32Array, b: PackedMatrix, c: Float32Array, bias?: Float32Array) => void;
   /** out[b] = x[b]ᵀ for `batch` row-major rows × cols matrices. */
   readonly transpose2d?: (x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number) => void;
   /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
@@ -132,6 +147,9 @@ interface Addon {
   gelu?(x: Float32Array, out: Float32Array, tanhForm: boolean): void;
   adamStep?(...args: (Float32Array | number)[]): void;
   transpose2d?(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void;
+  packB?(b: Float32Array, k: number, n: number, trans: boolean, out: Float32Array, kernel: string): number;
+  packedBSize?(k: number, n: number, kernel: string): number;
+  sgemmPacked?(m: number, a: Float32Array, packed: Float32Array, offset: number, k: number, n: number, c: Float32Array, bias: Float32Array | undefined, kernel: string, threads: number): void;
   layerNormBackward?(x: Float32Array, g: Float32Array, dy: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, cols: number, eps: number): void;
   lstmBackward?(T: number, B: number, I: number, H: number, ...rest: (Float32Array | string | number)[]): void;
   kernels(): string[];
@@ -234,6 +252,8 @@ class NativeGemmImpl implements NativeGemm {
   readonly layerNormBackward?: NativeGemm['layerNormBackward'];
   readonly adamStep?: NativeGemm['adamStep'];
   readonly transpose2d?: NativeGemm['transpose2d'];
+  readonly packB?: NativeGemm['packB'];
+  readonly sgemmPacked?: NativeGemm['sgemmPacked'];
 
   constructor(private readonly lib: Addon, kernel: NativeKernel, threads: number) {
     this.info = { kernel, threads };
@@ -252,6 +272,20 @@ class NativeGemmImpl implements NativeGemm {
     const tr = lib.transpose2d;
     if (adam) this.adamStep = (p, g, m, v, out, h) => adam.call(lib, p, g, m, v, ...out, h.lr, h.beta1, h.beta2, h.epsilon, h.c1, h.c2, h.weightDecay);
     if (tr) this.transpose2d = (x, out, batch, rows, cols) => tr.call(lib, x, out, batch, rows, cols);
+    const pack = lib.packB;
+    const size = lib.packedBSize;
+    const mulPacked = lib.sgemmPacked;
+    if (pack && size && mulPacked) {
+      this.packB = (b, k, n, trans) => {
+        this.check();
+        const data = new Float32Array(size.call(lib, k, n, kernel) + 16);
+        return { data, offset: pack.call(lib, b, k, n, trans, data, kernel), k, n };
+      };
+      this.sgemmPacked = (m, a, b, c, bias) => {
+        this.check();
+        mulPacked.call(lib, m, a, b.data, b.offset, b.k, b.n, c, bias, kernel, threads);
+      };
+    }
     const fwd = lib.lstmForward;
     const bwd = lib.lstmBackward;
     if (fwd && bwd) {
