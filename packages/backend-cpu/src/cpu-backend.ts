@@ -156,6 +156,15 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): TensorInfo {
+    const sumRows = (this.mm as Partial<NativeGemm>).sumRows;
+    if (sumRows && op === 'sum' && x.dtype === 'float32' && axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i)) {
+      // Sum over leading axes (bias gradients): native column sums.
+      const cols = x.shape.slice(axes.length).reduce((n, d) => n * d, 1);
+      const values = this.f32(x);
+      const out = new Float32Array(cols);
+      if (cols > 0) sumRows(values, out, values.length / cols, cols);
+      return this.out(out, x.shape.slice(axes.length), 'float32');
+    }
     const r = reduce(op, this.get(x.dataId), x.shape, axes, x.dtype, transpose);
     return this.out(r.values, r.shape, x.dtype);
   }

@@ -118,6 +118,19 @@ describe('native row kernels', () => {
     });
   }
 
+  for (const [rows, cols] of [[1, 1], [0, 5], [7, 17], [300, 33]] as const) {
+    it(`sumRows of [${rows}, ${cols}]`, () => {
+      const x = rand(rows * cols, 41, 3);
+      const out = new Float32Array(cols).fill(7);
+      gemm.sumRows!(x, out, rows, cols);
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += x[r * cols + j]!;
+        expect(Math.abs(out[j]! - s)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(s)));
+      }
+    });
+  }
+
   it('zero rows and zero-length inputs are no-ops; short arrays are RangeErrors', () => {
     gemm.softmaxRows!(new Float32Array(0), 0, 5, 1);
     gemm.layerNormRows!(new Float32Array(0), new Float32Array(5), new Float32Array(5), new Float32Array(0), 0, 5, 1e-5);

@@ -17,6 +17,7 @@
 // exports.layerNormBackward(x, gamma, dy, dx, dgamma, dbeta, rows, cols, eps)
 // exports.adamStep(p, g, m, v, pOut, mOut, vOut, lr, beta1, beta2, eps, c1, c2, weightDecay)
 // exports.transpose2d(x, out, batch, rows, cols)
+// exports.sumRows(x, out, rows, cols)             column sums (double accumulators)
 // exports.packB / packedBSize / sgemmPacked: a weight packed once for many products (below)
 // exports.kernels()          -> kernel names this CPU can run, best first
 // exports.hardwareThreads()  -> threads the process may use
@@ -489,6 +490,22 @@ napi_value SgemmPacked(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 4) return throw_failure(env, {false, "sumRows: expected 4 arguments"});
+  Failure f;
+  int64_t rows, cols;
+  if (!get_count(env, argv[2], "rows", &rows, &f) || !get_count(env, argv[3], "cols", &cols, &f)) return throw_failure(env, f);
+  const char* names[2] = {"x", "out"};
+  const double sizes[2] = {static_cast<double>(rows) * cols, static_cast<double>(cols)};
+  float* p[2];
+  if (!get_arrays(env, argv, "sumRows", names, sizes, p, 2, &f)) return throw_failure(env, f);
+  heed::sum_rows(p[0], p[1], rows, cols);
+  return nullptr;
+}
+
 napi_value Kernels(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -530,6 +547,7 @@ NAPI_MODULE_INIT() {
       {"packB", nullptr, PackB, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"packedBSize", nullptr, PackedBSize, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sgemmPacked", nullptr, SgemmPacked, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hardwareThreads", nullptr, HardwareThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"shutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

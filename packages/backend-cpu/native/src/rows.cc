@@ -222,4 +222,14 @@ void transpose_2d(const float* x, float* out, int64_t batch, int64_t rows, int64
   }
 }
 
+HEED_CLONES void sum_rows(const float* x, float* out, int64_t rows, int64_t cols) {
+  std::vector<double> acc(static_cast<std::size_t>(cols), 0.0);
+  double* a = acc.data();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    for (int64_t j = 0; j < cols; ++j) a[j] += xr[j];
+  }
+  for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<float>(a[j]);
+}
+
 }  // namespace heed

@@ -25,5 +25,8 @@ void adam_step(const float* p, const float* g, const float* m, const float* v, f
 /** out[b] = x[b]ᵀ for `batch` row-major rows x cols matrices (blocked). */
 void transpose_2d(const float* x, float* out, int64_t batch, int64_t rows, int64_t cols);
 
+/** out[j] = Σ_r x[r, j] over `rows` rows of `cols` (double accumulators). */
+void sum_rows(const float* x, float* out, int64_t rows, int64_t cols);
+
 }  // namespace heed
 #endif

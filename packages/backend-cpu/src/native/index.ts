@@ -116,6 +116,8 @@ export interface NativeGemm {
   readonly packB?: (b: Float32Array, k: number, n: number, trans: boolean) => PackedMatrix;
   /** c (m × n) = a (m × k) · B (+ bias on every row) for a B packed by {@link NativeGemm.packB}. */
   readonly sgemmPacked?: (m: number, a: Float32Array, b: PackedMatrix, c: Float32Array, bias?: Float32Array) => void;
+  /** out[j] = Σ_r x[r, j] over `rows` rows of `cols` (double accumulators): bias gradients. */
+  readonly sumRows?: (x: Float32Array, out: Float32Array, rows: number, cols: number) => void;
   /** out[b] = x[b]ᵀ for `batch` row-major rows × cols matrices. */
   readonly transpose2d?: (x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number) => void;
   /** out = dy · GELU'(x) (SIMD; erf from Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7). */
@@ -147,6 +149,7 @@ interface Addon {
   gelu?(x: Float32Array, out: Float32Array, tanhForm: boolean): void;
   adamStep?(...args: (Float32Array | number)[]): void;
   transpose2d?(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void;
+  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   packB?(b: Float32Array, k: number, n: number, trans: boolean, out: Float32Array, kernel: string): number;
   packedBSize?(k: number, n: number, kernel: string): number;
   sgemmPacked?(m: number, a: Float32Array, packed: Float32Array, offset: number, k: number, n: number, c: Float32Array, bias: Float32Array | undefined, kernel: string, threads: number): void;
@@ -252,6 +255,7 @@ class NativeGemmImpl implements NativeGemm {
   readonly layerNormBackward?: NativeGemm['layerNormBackward'];
   readonly adamStep?: NativeGemm['adamStep'];
   readonly transpose2d?: NativeGemm['transpose2d'];
+  readonly sumRows?: NativeGemm['sumRows'];
   readonly packB?: NativeGemm['packB'];
   readonly sgemmPacked?: NativeGemm['sgemmPacked'];
 
@@ -272,6 +276,8 @@ class NativeGemmImpl implements NativeGemm {
     const tr = lib.transpose2d;
     if (adam) this.adamStep = (p, g, m, v, out, h) => adam.call(lib, p, g, m, v, ...out, h.lr, h.beta1, h.beta2, h.epsilon, h.c1, h.c2, h.weightDecay);
     if (tr) this.transpose2d = (x, out, batch, rows, cols) => tr.call(lib, x, out, batch, rows, cols);
+    const sumRows = lib.sumRows;
+    if (sumRows) this.sumRows = (x, out, rows, cols) => sumRows.call(lib, x, out, rows, cols);
     const pack = lib.packB;
     const size = lib.packedBSize;
     const mulPacked = lib.sgemmPacked;
