@@ -54,7 +54,7 @@ describe('bilinear-tanh scorer', () => {
 
   it('an app without the module gets PluginNotFoundError listing the registered scorers', async () => {
     const plain = await createHeed({ plugins: [cpuBackendModule, layersModule, modelsModule] });
-    const build = (): unknown => createModel(plain, { architectures: ['AttentionSeq2Seq'], srcVocabSize: 5, tgtVocabSize: 5, score: BILINEAR_TANH });
+    const build = (): unknown => createModel(plain, { architectures: ['AttentionSeq2Seq'], src_vocab_size: 5, tgt_vocab_size: 5, score: BILINEAR_TANH });
     expect(build).toThrow(PluginNotFoundError);
     expect(build).toThrow(/bilinear-tanh.*additive|additive.*bilinear-tanh/s);
     plain.dispose();

@@ -195,17 +195,17 @@ function modelConfig(kind: string, srcVocab: number, tgtVocab: number): ModelCon
   }
   return {
     architectures: ['AttentionSeq2Seq'],
-    srcVocabSize: srcVocab,
-    tgtVocabSize: tgtVocab,
-    embeddingSize: 64,
-    hiddenSize: 96,
+    src_vocab_size: srcVocab,
+    tgt_vocab_size: tgtVocab,
+    embedding_size: 64,
+    hidden_size: 96,
     cell: 'gru',
     dropout: 0.1,
     attention: 'bahdanau',
     score: 'additive',
-    padTokenId: PAD,
-    bosTokenId: BOS,
-    eosTokenId: EOS,
+    pad_token_id: PAD,
+    bos_token_id: BOS,
+    eos_token_id: EOS,
   };
 }
 

@@ -88,27 +88,27 @@ const CASES: Case[] = [
   }),
   encoderDecoder('AttentionSeq2Seq (Bahdanau, LSTM, bidirectional)', {
     architectures: ['AttentionSeq2Seq'],
-    srcVocabSize: 13,
-    tgtVocabSize: 11,
-    embeddingSize: 6,
-    hiddenSize: 8,
+    src_vocab_size: 13,
+    tgt_vocab_size: 11,
+    embedding_size: 6,
+    hidden_size: 8,
     cell: 'lstm',
     bidirectional: true,
   }),
   encoderDecoder('Seq2Seq (GRU, 2 layers)', {
     architectures: ['Seq2Seq'],
-    srcVocabSize: 13,
-    tgtVocabSize: 11,
-    embeddingSize: 6,
-    hiddenSize: 8,
-    numLayers: 2,
+    src_vocab_size: 13,
+    tgt_vocab_size: 11,
+    embedding_size: 6,
+    hidden_size: 8,
+    num_layers: 2,
   }),
   languageModel(
     'TransformerLM',
     { architectures: ['TransformerLM'], vocab_size: 17, d_model: 16, num_heads: 2, num_layers: 2, ffn_dim: 32, dropout: 0 },
     () => ({ prompts: PROMPTS }),
   ),
-  languageModel('RNNLM (LSTM)', { architectures: ['RNNLM'], vocabSize: 17, embeddingSize: 8, hiddenSize: 12 }, () => ({ inputIds: ids(PROMPTS) })),
+  languageModel('RNNLM (LSTM)', { architectures: ['RNNLM'], vocab_size: 17, embedding_size: 8, hidden_size: 12 }, () => ({ inputIds: ids(PROMPTS) })),
 ];
 
 describe.each(CASES)('generation on $name', ({ build, inputs, score }) => {

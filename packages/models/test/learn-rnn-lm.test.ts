@@ -32,7 +32,7 @@ it('RNNLM (character LSTM) overfits a paragraph to perplexity < 1.5', async () =
     attentionMask: { data: Uint8Array.from(padded.flatMap((r, i) => r.map((_, t) => (t < rows[i]!.length ? 1 : 0)))), shape: [rows.length, width] },
     labels: padSequences(rows, { padValue: -100 }),
   };
-  const config = { architectures: ['RNNLM'], vocabSize: 3 + chars.length, embeddingSize: 32, hiddenSize: 128, cell: 'lstm' as const };
+  const config = { architectures: ['RNNLM'], vocab_size: 3 + chars.length, embedding_size: 32, hidden_size: 128, cell: 'lstm' as const };
   const model = createModel<RNNLM>(heed, config, { seed: 3 });
   // Perplexity of the paragraph: exp of the mean loss over every real next-character position.
   const perplexity = async (m: RNNLM): Promise<number> => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => heed.dispose());
 
 const V = 9;
-const LM = { architectures: ['RNNLM'], vocabSize: V };
+const LM = { architectures: ['RNNLM'], vocab_size: V };
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
 const bools = (rows: boolean[][]): Tensor => tensor(rows.flat(), [rows.length, rows[0]!.length], 'bool');
 const SEQ = [
@@ -39,8 +39,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 const VARIANTS: [string, RNNLMConfig][] = [
-  ['lstm', { architectures: ['RNNLM'], vocabSize: V, embeddingSize: 5, hiddenSize: 7 }],
-  ['gru, 2 layers, tied, dropout', { ...LM, embeddingSize: 6, hiddenSize: 6, numLayers: 2, cell: 'gru', tieOutput: true, dropout: 0.3 }],
+  ['lstm', { architectures: ['RNNLM'], vocab_size: V, embedding_size: 5, hidden_size: 7 }],
+  ['gru, 2 layers, tied, dropout', { ...LM, embedding_size: 6, hidden_size: 6, num_layers: 2, cell: 'gru', tie_word_embeddings: true, dropout: 0.3 }],
 ];
 
 describe.each(VARIANTS)('RNNLM %s', (_name, config) => {
@@ -133,7 +133,7 @@ describe.each(VARIANTS)('RNNLM %s', (_name, config) => {
 });
 
 it('host prompts of different lengths (left-padded inside) continue like each prompt alone', async () => {
-  const model = createModel<RNNLM>(heed, { ...LM, embeddingSize: 5, hiddenSize: 7, numLayers: 2 }, { seed: 8 }).eval();
+  const model = createModel<RNNLM>(heed, { ...LM, embedding_size: 5, hidden_size: 7, num_layers: 2 }, { seed: 8 }).eval();
   const prompts = [[1, 4, 5, 6], [1, 8]];
   const session = model.startDecoding({ prompts });
   expect(Array.from(session.startTokens!)).toEqual([6, 8]);

@@ -11,23 +11,23 @@ beforeAll(async () => {
 afterAll(() => heed.dispose());
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
-const base = { srcVocabSize: 7, tgtVocabSize: 9, embeddingSize: 4, hiddenSize: 4 };
+const base = { src_vocab_size: 7, tgt_vocab_size: 9, embedding_size: 4, hidden_size: 4 };
 const s2s = { architectures: ['Seq2Seq'], ...base };
 const att = { architectures: ['AttentionSeq2Seq'], ...base };
 
 describe('config errors name the field', () => {
   const cases: [string, ModelConfig, RegExp][] = [
-    ['missing vocabulary', { architectures: ['Seq2Seq'], tgtVocabSize: 5 }, /Seq2Seq: "srcVocabSize" is required/],
-    ['non-integer size', { architectures: ['Seq2Seq'], ...base, hiddenSize: 2.5 }, /Seq2Seq: "hiddenSize" must be an integer ≥ 1, got 2.5/],
+    ['missing vocabulary', { architectures: ['Seq2Seq'], tgt_vocab_size: 5 }, /Seq2Seq: "src_vocab_size" is required/],
+    ['non-integer size', { architectures: ['Seq2Seq'], ...base, hidden_size: 2.5 }, /Seq2Seq: "hidden_size" must be an integer ≥ 1, got 2.5/],
     ['unknown cell', { architectures: ['Seq2Seq'], ...base, cell: 'rnn' }, /"cell" must be one of "gru", "lstm", got "rnn"/],
     ['dropout out of range', { ...att, dropout: 1 }, /AttentionSeq2Seq: "dropout" must be a number in \[0, 1\), got 1/],
-    ['token id outside the vocabulary', { ...s2s, eosTokenId: 9 }, /"eosTokenId" must be a token id in \[0, 9\) \("tgtVocabSize"\), got 9/],
-    ['pad id outside the source vocabulary', { ...s2s, srcVocabSize: 3, padTokenId: 4 }, /"padTokenId" 4 is outside the source vocabulary \[0, 3\)/],
-    ['tied output with unequal sizes', { ...s2s, hiddenSize: 6, tieOutput: true }, /"tieOutput" needs "embeddingSize" = "hiddenSize", got 4 and 6/],
+    ['token id outside the vocabulary', { ...s2s, eos_token_id: 9 }, /"eos_token_id" must be a token id in \[0, 9\) \("tgt_vocab_size"\), got 9/],
+    ['pad id outside the source vocabulary', { ...s2s, src_vocab_size: 3, pad_token_id: 4 }, /"pad_token_id" 4 is outside the source vocabulary \[0, 3\) \("src_vocab_size"\)/],
+    ['tied output with unequal sizes', { ...s2s, hidden_size: 6, tie_word_embeddings: true }, /"tie_word_embeddings" needs "embedding_size" = "hidden_size", got 4 and 6/],
     ['unknown attention variant', { ...att, attention: 'global' }, /"attention" must be one of "bahdanau", "luong", got "global"/],
     ['boolean as string', { architectures: ['Seq2Seq'], ...base, bidirectional: 'yes' }, /"bidirectional" must be true or false, got "yes"/],
-    ['label smoothing of 1', { ...s2s, labelSmoothing: 1 }, /Seq2Seq: "labelSmoothing" must be a number in \[0, 1\), got 1/],
-    ['RNNLM vocabulary', { architectures: ['RNNLM'], vocabSize: 0 }, /RNNLM: "vocabSize" must be an integer ≥ 1, got 0/],
+    ['label smoothing of 1', { ...s2s, label_smoothing: 1 }, /Seq2Seq: "label_smoothing" must be a number in \[0, 1\), got 1/],
+    ['RNNLM vocabulary', { architectures: ['RNNLM'], vocab_size: 0 }, /RNNLM: "vocab_size" must be an integer ≥ 1, got 0/],
   ];
   it.each(cases)('%s', (_name, config, message) => {
     const before = heed.memory().numTensors;
@@ -53,7 +53,7 @@ describe('batch errors name the input', () => {
   let lm: RNNLM;
   beforeAll(() => {
     model = createModel<Seq2Seq>(heed, { architectures: ['Seq2Seq'], ...base });
-    lm = createModel<RNNLM>(heed, { architectures: ['RNNLM'], vocabSize: 6, embeddingSize: 4, hiddenSize: 4 });
+    lm = createModel<RNNLM>(heed, { architectures: ['RNNLM'], vocab_size: 6, embedding_size: 4, hidden_size: 4 });
   });
   afterAll(() => {
     model.dispose();
@@ -63,10 +63,10 @@ describe('batch errors name the input', () => {
   it('source and target ids outside the vocabularies', () => {
     const run = (batch: Seq2SeqBatch) => (): unknown => heed.tidy(() => model.forward(batch));
     expect(run({ inputIds: ids([[1, 7]]), labels: ids([[3, 2]]) })).toThrow(ArgumentError);
-    expect(run({ inputIds: ids([[1, 7]]), labels: ids([[3, 2]]) })).toThrow(/inputIds\[0\]\[1\] = 7 is outside \[0, 7\) \(srcVocabSize\)/);
-    expect(run({ inputIds: ids([[1, 2]]), labels: ids([[3, 9]]) })).toThrow(/labels\[0\]\[1\] = 9 is outside \[0, 9\) \(tgtVocabSize\) and is not/);
+    expect(run({ inputIds: ids([[1, 7]]), labels: ids([[3, 2]]) })).toThrow(/inputIds\[0\]\[1\] = 7 is outside \[0, 7\) \(src_vocab_size\)/);
+    expect(run({ inputIds: ids([[1, 2]]), labels: ids([[3, 9]]) })).toThrow(/labels\[0\]\[1\] = 9 is outside \[0, 9\) \(tgt_vocab_size\) and is not/);
     expect(run({ inputIds: ids([[1, 2]]), decoderInputIds: ids([[-1, 2]]) })).toThrow(/decoderInputIds\[0\]\[0\] = -1/);
-    expect(() => heed.tidy(() => lm.forward({ inputIds: ids([[1, 6]]) }))).toThrow(/RNNLM: inputIds\[0\]\[1\] = 6 is outside \[0, 6\) \(vocabSize\)/);
+    expect(() => heed.tidy(() => lm.forward({ inputIds: ids([[1, 6]]) }))).toThrow(/RNNLM: inputIds\[0\]\[1\] = 6 is outside \[0, 6\) \(vocab_size\)/);
   });
 
   it('mismatched shapes and dtypes', () => {

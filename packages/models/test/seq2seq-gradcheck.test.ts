@@ -16,7 +16,7 @@ afterAll(() => heed.dispose());
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
 const bools = (rows: boolean[][]): Tensor => tensor(rows.flat(), [rows.length, rows[0]!.length], 'bool');
-const SIZES = { srcVocabSize: 7, tgtVocabSize: 6, embeddingSize: 4, hiddenSize: 4 };
+const SIZES = { src_vocab_size: 7, tgt_vocab_size: 6, embedding_size: 4, hidden_size: 4 };
 const ATT = { architectures: ['AttentionSeq2Seq'], ...SIZES };
 const seq2seqBatch = (): Record<string, Tensor> => ({
   inputIds: ids([
@@ -41,10 +41,10 @@ const lmBatch = (): Record<string, Tensor> => {
 };
 
 const CASES: [string, ModelConfig, () => Record<string, Tensor>][] = [
-  ['Bahdanau, bidirectional 2-layer LSTM (bridge)', { ...ATT, numLayers: 2, cell: 'lstm', bidirectional: true }, seq2seqBatch],
+  ['Bahdanau, bidirectional 2-layer LSTM (bridge)', { ...ATT, num_layers: 2, cell: 'lstm', bidirectional: true }, seq2seqBatch],
   ['Luong, GRU, general score', { ...ATT, attention: 'luong', score: 'general' }, seq2seqBatch],
-  ['Seq2Seq, GRU, tied output, label smoothing', { architectures: ['Seq2Seq'], ...SIZES, tieOutput: true, labelSmoothing: 0.1 }, seq2seqBatch],
-  ['RNNLM, 2-layer LSTM', { architectures: ['RNNLM'], vocabSize: 6, embeddingSize: 4, hiddenSize: 4, numLayers: 2 }, lmBatch],
+  ['Seq2Seq, GRU, tied output, label smoothing', { architectures: ['Seq2Seq'], ...SIZES, tie_word_embeddings: true, label_smoothing: 0.1 }, seq2seqBatch],
+  ['RNNLM, 2-layer LSTM', { architectures: ['RNNLM'], vocab_size: 6, embedding_size: 4, hidden_size: 4, num_layers: 2 }, lmBatch],
 ];
 
 describe.each(CASES)('%s', (_name, config, batch) => {

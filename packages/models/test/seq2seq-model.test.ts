@@ -22,18 +22,18 @@ afterAll(() => heed.dispose());
 type AnyS2S = RecurrentSeq2SeqBase<FullSeq2SeqConfig>;
 const SRC_V = 13;
 const TGT_V = 11;
-const S2S = { architectures: ['Seq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V };
-const ATT = { architectures: ['AttentionSeq2Seq'], srcVocabSize: SRC_V, tgtVocabSize: TGT_V };
-const LSTM2 = { numLayers: 2, cell: 'lstm', bidirectional: true } as const;
+const S2S = { architectures: ['Seq2Seq'], src_vocab_size: SRC_V, tgt_vocab_size: TGT_V };
+const ATT = { architectures: ['AttentionSeq2Seq'], src_vocab_size: SRC_V, tgt_vocab_size: TGT_V };
+const LSTM2 = { num_layers: 2, cell: 'lstm', bidirectional: true } as const;
 
 /** Model variants under test: [name, config]. */
 const VARIANTS: [string, AttentionSeq2SeqConfig][] = [
-  ['Seq2Seq gru', { ...S2S, embeddingSize: 6, hiddenSize: 8 }],
-  ['Seq2Seq lstm, 2 layers, bidirectional, tied', { ...S2S, ...LSTM2, embeddingSize: 8, hiddenSize: 8, tieOutput: true, dropout: 0.2 }],
-  ['Bahdanau gru additive', { ...ATT, embeddingSize: 6, hiddenSize: 8 }],
-  ['Bahdanau lstm, 2 layers, bidirectional', { ...ATT, ...LSTM2, embeddingSize: 6, hiddenSize: 8, attentionSize: 5, dropout: 0.1 }],
-  ['Luong gru general', { ...ATT, embeddingSize: 6, hiddenSize: 8, attention: 'luong', score: 'general' }],
-  ['Luong lstm, 2 layers, bidirectional, additive', { ...ATT, ...LSTM2, embeddingSize: 6, hiddenSize: 8, attention: 'luong' }],
+  ['Seq2Seq gru', { ...S2S, embedding_size: 6, hidden_size: 8 }],
+  ['Seq2Seq lstm, 2 layers, bidirectional, tied', { ...S2S, ...LSTM2, embedding_size: 8, hidden_size: 8, tie_word_embeddings: true, dropout: 0.2 }],
+  ['Bahdanau gru additive', { ...ATT, embedding_size: 6, hidden_size: 8 }],
+  ['Bahdanau lstm, 2 layers, bidirectional', { ...ATT, ...LSTM2, embedding_size: 6, hidden_size: 8, attention_size: 5, dropout: 0.1 }],
+  ['Luong gru general', { ...ATT, embedding_size: 6, hidden_size: 8, attention: 'luong', score: 'general' }],
+  ['Luong lstm, 2 layers, bidirectional, additive', { ...ATT, ...LSTM2, embedding_size: 6, hidden_size: 8, attention: 'luong' }],
 ];
 
 const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length], 'int32');
@@ -166,7 +166,7 @@ describe.each(VARIANTS)('%s', (_name, config) => {
 });
 
 it('label smoothing ε gives (1 − ε)·NLL + ε·mean(−log p) over the labels that are not -100, checked by hand', async () => {
-  const model = build({ ...ATT, embeddingSize: 6, hiddenSize: 8, labelSmoothing: 0.1 }).eval();
+  const model = build({ ...ATT, embedding_size: 6, hidden_size: 8, label_smoothing: 0.1 }).eval();
   const labels = [
     [5, 6, 3, 7, 2],
     [4, 8, 2, -100, -100],
@@ -190,7 +190,7 @@ it('label smoothing ε gives (1 − ε)·NLL + ε·mean(−log p) over the label
 
 describe('attention weights', () => {
   it.each(['bahdanau', 'luong'] as const)('%s: [b, T, S] distributions over the real source tokens, also from attentionFor', async (attention) => {
-    const model = build({ ...ATT, embeddingSize: 6, hiddenSize: 8, attention }).eval();
+    const model = build({ ...ATT, embedding_size: 6, hidden_size: 8, attention }).eval();
     expect(model).toBeInstanceOf(AttentionSeq2Seq);
     const w = heed.tidy(() => model.forward(labelled(), { outputAttentions: true }).attentions!);
     expect(w.shape).toEqual([2, 5, 5]);

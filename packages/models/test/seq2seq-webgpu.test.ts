@@ -47,11 +47,11 @@ async function read(heed: Heed, fn: () => Tensor): Promise<Float32Array> {
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 
-const SIZES = { srcVocabSize: 11, tgtVocabSize: 11, embeddingSize: 6, hiddenSize: 8 };
+const SIZES = { src_vocab_size: 11, tgt_vocab_size: 11, embedding_size: 6, hidden_size: 8 };
 const CONFIGS: [string, ModelConfig][] = [
   ['Seq2Seq lstm bidirectional', { architectures: ['Seq2Seq'], ...SIZES, cell: 'lstm', bidirectional: true }],
   ['Bahdanau gru bidirectional', { architectures: ['AttentionSeq2Seq'], ...SIZES, bidirectional: true }],
-  ['Luong lstm 2 layers', { architectures: ['AttentionSeq2Seq'], ...SIZES, numLayers: 2, cell: 'lstm', attention: 'luong' }],
+  ['Luong lstm 2 layers', { architectures: ['AttentionSeq2Seq'], ...SIZES, num_layers: 2, cell: 'lstm', attention: 'luong' }],
 ];
 
 describe.each(CONFIGS)('%s', (_name, config) => {
@@ -87,7 +87,7 @@ describe.each(CONFIGS)('%s', (_name, config) => {
 });
 
 it('RNNLM on WebGPU agrees with the CPU, host prompts included', async () => {
-  const config = { architectures: ['RNNLM'], vocabSize: 11, embeddingSize: 6, hiddenSize: 8, numLayers: 2, cell: 'gru' as const };
+  const config = { architectures: ['RNNLM'], vocab_size: 11, embedding_size: 6, hidden_size: 8, num_layers: 2, cell: 'gru' as const };
   const a = createModel<RNNLM>(cpu, config, { seed: 4 }).eval();
   const b = createModel<RNNLM>(gpu, config, { seed: 4 }).eval();
   const run = (h: Heed, m: RNNLM): Promise<Float32Array> =>

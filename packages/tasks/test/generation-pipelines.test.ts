@@ -48,7 +48,7 @@ describe('text-generation pipeline', () => {
         eos_token_id: 3,
       },
     ],
-    ['RNNLM', { vocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }],
+    ['RNNLM', { vocab_size: V, hidden_size: 16, embedding_size: 8, bos_token_id: 2, eos_token_id: 3 }],
   ])('%s: prompts continue as generation alone; full text starts with the prompt', async (type, config) => {
     const { dir, model } = await dirOf<Model & Generative<object>>({ architectures: [type], ...config });
     const gen = await pipeline<TextGenerationPipeline>(heed, 'text-generation', dir);

@@ -35,7 +35,7 @@ const MODELS: Array<[string, Record<string, unknown>]> = [
       eos_token_id: 3,
     },
   ],
-  ['AttentionSeq2Seq', { srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 }],
+  ['AttentionSeq2Seq', { src_vocab_size: V, tgt_vocab_size: V, hidden_size: 16, embedding_size: 8, bos_token_id: 2, eos_token_id: 3 }],
 ];
 
 beforeAll(async () => {

@@ -92,7 +92,7 @@ const GENERATIVE: Array<[string, string, Record<string, unknown>, unknown[], Rec
   [
     'translation',
     'AttentionSeq2Seq',
-    { architectures: ['AttentionSeq2Seq'], srcVocabSize: V, tgtVocabSize: V, hiddenSize: 16, embeddingSize: 8, bosTokenId: 2, eosTokenId: 3 },
+    { architectures: ['AttentionSeq2Seq'], src_vocab_size: V, tgt_vocab_size: V, hidden_size: 16, embedding_size: 8, bos_token_id: 2, eos_token_id: 3 },
     ['anna lives in paris .', 'the cat'],
     { maxLength: 6, strategy: 'beam', beamSize: 2 },
   ],

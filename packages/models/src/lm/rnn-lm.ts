@@ -22,31 +22,31 @@ export const RNNLM_TYPE = 'RNNLM';
 /** Every field of an `RNNLM` config; see `RNNLMConfig` for defaults. */
 export interface RNNLMSettings {
   /** Vocabulary size (characters or words, with the special tokens). */
-  vocabSize: number;
+  vocab_size: number;
   /** Embedding size (default 64). */
-  embeddingSize: number;
+  embedding_size: number;
   /** Hidden size (default 128). */
-  hiddenSize: number;
+  hidden_size: number;
   /** Stacked layers (default 1). */
-  numLayers: number;
+  num_layers: number;
   /** "lstm" (default) or "gru". */
   cell: CellType;
   /** Dropout on embeddings, between layers and before the projection (default 0). */
   dropout: number;
-  /** Output projection shares the embedding matrix (needs embeddingSize = hiddenSize; default false). */
-  tieOutput: boolean;
+  /** Output projection shares the embedding matrix (needs embedding_size = hidden_size; default false). */
+  tie_word_embeddings: boolean;
   /** Label smoothing ε of the training loss, in [0, 1) (default 0). */
-  labelSmoothing: number;
+  label_smoothing: number;
   /** Padding id (default 0). */
-  padTokenId: number;
+  pad_token_id: number;
   /** Start-of-text id, fed first when generating without a prompt (default 1). */
-  bosTokenId: number;
+  bos_token_id: number;
   /** End-of-text id (default 2). */
-  eosTokenId: number;
+  eos_token_id: number;
 }
 
-/** Config of `RNNLM`: `vocabSize` is required, every other field has a default. */
-export type RNNLMConfig = ModelConfig & Pick<RNNLMSettings, 'vocabSize'> & Partial<RNNLMSettings>;
+/** Config of `RNNLM`: `vocab_size` is required, every other field has a default. */
+export type RNNLMConfig = ModelConfig & Pick<RNNLMSettings, 'vocab_size'> & Partial<RNNLMSettings>;
 
 /** A validated `RNNLMConfig` with every default filled in. */
 export type FullRNNLMConfig = ModelConfig & RNNLMSettings;
@@ -54,23 +54,25 @@ export type FullRNNLMConfig = ModelConfig & RNNLMSettings;
 /** Validates an `RNNLMConfig` (ConfigError naming the field) and fills in its defaults. */
 export function rnnLMConfig(config: ModelConfig): FullRNNLMConfig {
   const t = RNNLM_TYPE;
-  const vocab = intField(t, config, 'vocabSize');
+  const vocab = intField(t, config, 'vocab_size');
   const full: FullRNNLMConfig = {
     model_type: typeof config.model_type === 'string' ? config.model_type : 'rnn-lm',
-    vocabSize: vocab,
-    embeddingSize: intField(t, config, 'embeddingSize', 64),
-    hiddenSize: intField(t, config, 'hiddenSize', 128),
-    numLayers: intField(t, config, 'numLayers', 1),
+    vocab_size: vocab,
+    embedding_size: intField(t, config, 'embedding_size', 64),
+    hidden_size: intField(t, config, 'hidden_size', 128),
+    num_layers: intField(t, config, 'num_layers', 1),
     cell: stringField(t, config, 'cell', 'lstm', CELL_TYPES),
     dropout: rateField(t, config, 'dropout', 0),
-    tieOutput: boolField(t, config, 'tieOutput', false),
-    labelSmoothing: rateField(t, config, 'labelSmoothing', 0),
-    padTokenId: tokenField(t, config, 'padTokenId', 0, vocab, 'vocabSize'),
-    bosTokenId: tokenField(t, config, 'bosTokenId', 1, vocab, 'vocabSize'),
-    eosTokenId: tokenField(t, config, 'eosTokenId', 2, vocab, 'vocabSize'),
+    tie_word_embeddings: boolField(t, config, 'tie_word_embeddings', false),
+    label_smoothing: rateField(t, config, 'label_smoothing', 0),
+    pad_token_id: tokenField(t, config, 'pad_token_id', 0, vocab, 'vocab_size'),
+    bos_token_id: tokenField(t, config, 'bos_token_id', 1, vocab, 'vocab_size'),
+    eos_token_id: tokenField(t, config, 'eos_token_id', 2, vocab, 'vocab_size'),
   };
-  if (full.tieOutput && full.embeddingSize !== full.hiddenSize) {
-    throw new ConfigError(`${t}: "tieOutput" needs "embeddingSize" = "hiddenSize", got ${full.embeddingSize} and ${full.hiddenSize}`);
+  if (full.tie_word_embeddings && full.embedding_size !== full.hidden_size) {
+    throw new ConfigError(
+      `${t}: "tie_word_embeddings" needs "embedding_size" = "hidden_size", got ${full.embedding_size} and ${full.hidden_size}`,
+    );
   }
   return full;
 }
@@ -87,7 +89,7 @@ export type RNNLMBatch = {
 
 /** Outputs of `RNNLM`. */
 export interface RNNLMOutput extends ModelOutput {
-  /** Next-token scores [batch, T, vocabSize] (position t scores token t+1). */
+  /** Next-token scores [batch, T, vocab_size] (position t scores token t+1). */
   logits: Tensor;
 }
 
@@ -112,24 +114,24 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     const full = rnnLMConfig(config);
     super(full, options);
     const c = this.childOptions;
-    const { vocabSize: V, embeddingSize: E, hiddenSize: H } = full;
-    this.embed = this.child('embed', new Embedding(V, E, { ...c, std: 1 / Math.sqrt(E), paddingIdx: full.padTokenId }));
-    this.rnn = this.child('rnn', createRecurrent(full.cell, E, H, full.numLayers, false, c));
+    const { vocab_size: V, embedding_size: E, hidden_size: H } = full;
+    this.embed = this.child('embed', new Embedding(V, E, { ...c, std: 1 / Math.sqrt(E), paddingIdx: full.pad_token_id }));
+    this.rnn = this.child('rnn', createRecurrent(full.cell, E, H, full.num_layers, false, c));
     this.drop = this.child('drop', new Dropout(full.dropout, c));
-    this.outProj = full.tieOutput ? undefined : this.child('outProj', new Linear(H, V, c));
-    this.outBias = full.tieOutput ? this.paramZeros('outBias', [V]) : undefined;
+    this.outProj = full.tie_word_embeddings ? undefined : this.child('outProj', new Linear(H, V, c));
+    this.outBias = full.tie_word_embeddings ? this.paramZeros('outBias', [V]) : undefined;
   }
 
   get bosTokenId(): number {
-    return this.config.bosTokenId;
+    return this.config.bos_token_id;
   }
 
   get eosTokenId(): number {
-    return this.config.eosTokenId;
+    return this.config.eos_token_id;
   }
 
   get padTokenId(): number {
-    return this.config.padTokenId;
+    return this.config.pad_token_id;
   }
 
   private project(h: Tensor): Tensor {
@@ -139,7 +141,7 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
 
   private checked(name: string, ids: Tensor, rows?: number): Tensor {
     checkIds(this.modelType, name, ids, rows);
-    checkIdRange(this.modelType, name, ids, this.config.vocabSize, 'vocabSize', name === 'labels');
+    checkIdRange(this.modelType, name, ids, this.config.vocab_size, 'vocab_size', name === 'labels');
     return ids;
   }
 
@@ -160,8 +162,8 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     prompts.forEach((p, r) => {
       if (p.length === 0) throw new ShapeError(`${this.modelType}: prompt ${r} is empty (a prompt needs at least one token)`);
       p.forEach((v, t) => {
-        if (!(Number.isInteger(v) && v >= 0 && v < this.config.vocabSize)) {
-          throw new ArgumentError(`${this.modelType}: prompts[${r}][${t}] = ${v} is outside [0, ${this.config.vocabSize}) (vocabSize)`);
+        if (!(Number.isInteger(v) && v >= 0 && v < this.config.vocab_size)) {
+          throw new ArgumentError(`${this.modelType}: prompts[${r}][${t}] = ${v} is outside [0, ${this.config.vocab_size}) (vocab_size)`);
         }
         ids[r * width + width - p.length + t] = v;
         mask[r * width + width - p.length + t] = 1;
@@ -184,7 +186,7 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     if (labels.shape[1] !== T) {
       throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] must have the shape of inputIds [${b},${T}]`);
     }
-    const eps = this.config.labelSmoothing;
+    const eps = this.config.label_smoothing;
     if (T < 2) return { logits, loss: sequenceLoss(slice(logits, [0, 0, 0], [b, 0, -1]), slice(labels, [0, 0], [b, 0]), eps) };
     let next = slice(labels, [0, 1], [b, T - 1]);
     if (mask) next = where(slice(mask, [0, 1], [b, T - 1]), next, IGNORE_INDEX);
@@ -233,7 +235,7 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
         return entries;
       }),
     );
-    return new RecurrentDecoderSession(this.engine, this.config.vocabSize, this.modelType, initial, rows, (tokens, s) =>
+    return new RecurrentDecoderSession(this.engine, this.config.vocab_size, this.modelType, initial, rows, (tokens, s) =>
       noGrad(() => {
         const x = this.drop.forward(this.embed.forward(tokens));
         const r = stepRecurrent(this.rnn, prepareSteps(this.rnn), x, { h: s.h!, ...(s.c && { c: s.c }) }, this.between);

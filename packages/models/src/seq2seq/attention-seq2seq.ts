@@ -40,10 +40,10 @@ export class AttentionSeq2Seq extends RecurrentSeq2SeqBase<FullAttentionSeq2SeqC
    */
   constructor(heed: Heed, config: AttentionSeq2SeqConfig, options: ModuleOptions = {}) {
     const full = attentionSeq2SeqConfig(ATTENTION_SEQ2SEQ_TYPE, config);
-    const keys = (full.bidirectional ? 2 : 1) * full.hiddenSize;
+    const keys = (full.bidirectional ? 2 : 1) * full.hidden_size;
     super(full, full.attention === 'bahdanau' ? keys : 0, { engine: heed.engine, ...options });
     const c = this.childOptions;
-    const H = full.hiddenSize;
+    const H = full.hidden_size;
     this.attn = this.child(
       'attn',
       new Attention(heed, {
@@ -51,8 +51,8 @@ export class AttentionSeq2Seq extends RecurrentSeq2SeqBase<FullAttentionSeq2SeqC
         score: full.score,
         queryDim: H,
         keyDim: keys,
-        attentionDim: full.attentionSize,
-        ...(full.maxSourceLength !== undefined && { maxKeys: full.maxSourceLength }),
+        attentionDim: full.attention_size,
+        ...(full.max_source_length !== undefined && { maxKeys: full.max_source_length }),
       }),
     );
     this.combine = full.attention === 'luong' ? this.child('combine', new Linear(keys + H, H, c)) : undefined;

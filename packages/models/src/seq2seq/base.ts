@@ -32,7 +32,7 @@ export type Seq2SeqSource = Pick<Seq2SeqBatch, 'inputIds' | 'attentionMask'>;
 
 /** Outputs of the encoder–decoders. */
 export interface Seq2SeqOutput extends ModelOutput {
-  /** [batch, T, tgtVocabSize]. */
+  /** [batch, T, tgt_vocab_size]. */
   logits: Tensor;
   /** Attention weights [batch, T, S] (attention models, with `outputAttentions`). */
   attentions?: Tensor;
@@ -70,31 +70,31 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
   protected constructor(config: C, decoderExtraInput: number, options: ModuleOptions) {
     super(config, options);
     const c = this.childOptions;
-    const { embeddingSize: E, hiddenSize: H } = config;
+    const { embedding_size: E, hidden_size: H } = config;
     this.encoder = this.child(
       'encoder',
       new RecurrentEncoder(
         {
-          vocabSize: config.srcVocabSize,
+          vocabSize: config.src_vocab_size,
           embeddingSize: E,
           hiddenSize: H,
-          numLayers: config.numLayers,
+          numLayers: config.num_layers,
           cell: config.cell,
           bidirectional: config.bidirectional,
           dropout: config.dropout,
-          padTokenId: config.padTokenId,
+          padTokenId: config.pad_token_id,
         },
         c,
       ),
     );
-    this.tgtEmbed = this.child('tgtEmbed', new Embedding(config.tgtVocabSize, E, { ...c, std: 1 / Math.sqrt(E), paddingIdx: config.padTokenId }));
-    this.decoder = this.child('decoder', createRecurrent(config.cell, E + decoderExtraInput, H, config.numLayers, false, c));
+    this.tgtEmbed = this.child('tgtEmbed', new Embedding(config.tgt_vocab_size, E, { ...c, std: 1 / Math.sqrt(E), paddingIdx: config.pad_token_id }));
+    this.decoder = this.child('decoder', createRecurrent(config.cell, E + decoderExtraInput, H, config.num_layers, false, c));
     this.drop = this.child('drop', new Dropout(config.dropout, c));
-    if (config.tieOutput) {
+    if (config.tie_word_embeddings) {
       this.outProj = undefined;
-      this.outBias = this.paramZeros('outBias', [config.tgtVocabSize]);
+      this.outBias = this.paramZeros('outBias', [config.tgt_vocab_size]);
     } else {
-      this.outProj = this.child('outProj', new Linear(H, config.tgtVocabSize, c));
+      this.outProj = this.child('outProj', new Linear(H, config.tgt_vocab_size, c));
       this.outBias = undefined;
     }
   }
@@ -103,15 +103,15 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
   protected readonly between = (y: Tensor): Tensor => this.drop.forward(y);
 
   get bosTokenId(): number {
-    return this.config.bosTokenId;
+    return this.config.bos_token_id;
   }
 
   get eosTokenId(): number {
-    return this.config.eosTokenId;
+    return this.config.eos_token_id;
   }
 
   get padTokenId(): number {
-    return this.config.padTokenId;
+    return this.config.pad_token_id;
   }
 
   /** Teacher-forced decoding of `tgtIn` [batch, T] given the encoder's result. */
@@ -128,7 +128,7 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
     return this.drop.forward(this.tgtEmbed.forward(ids));
   }
 
-  /** Logits [..., tgtVocabSize] from decoder features [..., H] (dropout first). */
+  /** Logits [..., tgt_vocab_size] from decoder features [..., H] (dropout first). */
   protected project(features: Tensor): Tensor {
     const x = this.drop.forward(features);
     if (this.outProj) return this.outProj.forward(x);
@@ -138,7 +138,7 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
   /** Checks the source ids and mask (absent: every token is real, and nothing is masked). */
   protected source(inputs: Seq2SeqSource): { ids: Tensor; mask: Tensor | undefined } {
     const ids = checkIds(this.modelType, 'inputIds', inputs.inputIds);
-    checkIdRange(this.modelType, 'inputIds', ids, this.config.srcVocabSize, 'srcVocabSize');
+    checkIdRange(this.modelType, 'inputIds', ids, this.config.src_vocab_size, 'src_vocab_size');
     return { ids, mask: checkMask(this.modelType, 'attentionMask', inputs.attentionMask, ids) };
   }
 
@@ -150,13 +150,13 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
   forward(batch: Seq2SeqBatch, options: Seq2SeqForwardOptions = {}): Seq2SeqOutput {
     const { ids, mask } = this.source(batch);
     const rows = ids.shape[0]!;
-    const V = this.config.tgtVocabSize;
+    const V = this.config.tgt_vocab_size;
     const labels = batch.labels && checkIds(this.modelType, 'labels', batch.labels, rows);
-    if (labels) checkIdRange(this.modelType, 'labels', labels, V, 'tgtVocabSize', true);
+    if (labels) checkIdRange(this.modelType, 'labels', labels, V, 'tgt_vocab_size', true);
     let tgtIn: Tensor;
     if (batch.decoderInputIds) {
       tgtIn = checkIds(this.modelType, 'decoderInputIds', batch.decoderInputIds, rows);
-      checkIdRange(this.modelType, 'decoderInputIds', tgtIn, V, 'tgtVocabSize');
+      checkIdRange(this.modelType, 'decoderInputIds', tgtIn, V, 'tgt_vocab_size');
       if (labels && labels.shape[1] !== tgtIn.shape[1]) {
         throw new ShapeError(`${this.modelType}: labels [${labels.shape.join(',')}] and decoderInputIds [${tgtIn.shape.join(',')}] differ in length`);
       }
@@ -168,7 +168,7 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
     const enc = this.encoder.forward(ids, mask);
     const { features, attentions } = this.decode(enc, tgtIn, mask, options.outputAttentions ?? false);
     const logits = this.project(features);
-    const loss = labels && sequenceLoss(logits, labels, this.config.labelSmoothing);
+    const loss = labels && sequenceLoss(logits, labels, this.config.label_smoothing);
     return { logits, ...(loss && { loss }), ...(options.outputAttentions && attentions && { attentions }) };
   }
 
@@ -203,7 +203,7 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
       }),
     );
     const rows = inputs.inputIds.shape[0]!;
-    return new RecurrentDecoderSession(this.engine, this.config.tgtVocabSize, this.modelType, initial, rows, (tokens, state) =>
+    return new RecurrentDecoderSession(this.engine, this.config.tgt_vocab_size, this.modelType, initial, rows, (tokens, state) =>
       noGrad(() => {
         const { features, state: next } = this.sessionStep(this.embedTarget(tokens), state);
         return { logProbs: logSoftmax(this.project(features)), state: next };

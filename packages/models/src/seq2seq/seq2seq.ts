@@ -24,13 +24,13 @@ export class Seq2Seq extends RecurrentSeq2SeqBase<FullSeq2SeqConfig> {
   /** Validates `config` (ConfigError naming the field) and builds a freshly initialised model. */
   constructor(config: Seq2SeqConfig, options: ModuleOptions = {}) {
     const full = seq2seqConfig(SEQ2SEQ_TYPE, config);
-    super(full, full.hiddenSize, options);
+    super(full, full.hidden_size, options);
   }
 
   protected decode(enc: Encoded, tgtIn: Tensor): Decoded {
     const [b, T] = tgtIn.shape as [number, number];
     const context = expandDims(topHidden(enc.state), 1);
-    const x = concat([this.embedTarget(tgtIn), broadcastTo(context, [b, T, this.config.hiddenSize])], -1);
+    const x = concat([this.embedTarget(tgtIn), broadcastTo(context, [b, T, this.config.hidden_size])], -1);
     const { output } = runRecurrent(this.decoder, prepareSteps(this.decoder), x, { state: enc.state, between: this.between });
     return { features: output };
   }
