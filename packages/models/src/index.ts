@@ -12,3 +12,4 @@ export * from './seq2seq/index.js';
 export * from './transformer/index.js';
 export * from './bert/index.js';
 export * from './training/index.js';
+export * from './generative-model.js';

@@ -7,9 +7,10 @@
  */
 import { ArgumentError, ShapeError, add, logSoftmax, matmul, noGrad, slice, tensor, where, type Heed, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
-import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
+import type { DecodeStartOptions, DecoderSession } from '../generation/session.js';
 import { ConfigError } from '../errors.js';
-import { Model, type ModelConfig, type ModelOutput } from '../model.js';
+import { type ModelConfig, type ModelOutput } from '../model.js';
+import { GenerativeModel } from '../generative-model.js';
 import type { ModelRegistration } from '../registry.js';
 import { IGNORE_INDEX, checkIdRange, checkIds, checkMask, sequenceLoss } from '../seq2seq/batch.js';
 import { boolField, intField, rateField, stringField, tokenField } from '../seq2seq/config-fields.js';
@@ -100,7 +101,7 @@ export interface RNNLMOutput extends ModelOutput {
 export type RNNLMPrompt = { prompts: readonly (readonly number[])[] } | { inputIds: Tensor; attentionMask?: Tensor } | { rows: number };
 
 /** Recurrent language model; see the file comment. */
-export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> implements Generative<RNNLMPrompt> {
+export class RNNLM extends GenerativeModel<FullRNNLMConfig, RNNLMBatch, RNNLMOutput, RNNLMPrompt> {
   readonly modelType = RNNLM_TYPE;
   readonly embed: Embedding;
   readonly rnn: LSTM | GRU;
@@ -122,17 +123,8 @@ export class RNNLM extends Model<FullRNNLMConfig, RNNLMBatch, RNNLMOutput> imple
     this.outBias = full.tie_word_embeddings ? this.paramZeros('outBias', [V]) : undefined;
   }
 
-  get bosTokenId(): number {
-    return this.config.bos_token_id;
-  }
 
-  get eosTokenId(): number {
-    return this.config.eos_token_id;
-  }
 
-  get padTokenId(): number {
-    return this.config.pad_token_id;
-  }
 
   private project(h: Tensor): Tensor {
     const x = this.drop.forward(h);

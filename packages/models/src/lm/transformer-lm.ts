@@ -14,8 +14,9 @@ import {
   type Tensor,
 } from '@heed/core';
 import { Dropout, Embedding, LearnedPositionalEncoding, TransformerEncoder, type ActivationName, type ModuleOptions } from '@heed/layers';
-import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
-import { Model, type ModelBatch, type ModelConfig, type ModelOutput } from '../model.js';
+import type { DecodeStartOptions, DecoderSession } from '../generation/session.js';
+import { type ModelBatch, type ModelConfig, type ModelOutput } from '../model.js';
+import { GenerativeModel } from '../generative-model.js';
 import { checkIdRange } from '../seq2seq/batch.js';
 import { ConfigReader } from '../transformer/config-check.js';
 import { TransformerLMSession, type TransformerLMPrompts } from '../transformer/lm-session.js';
@@ -110,7 +111,7 @@ export function positionIds(mask: Tensor): Tensor {
  * With an attention mask, each token's position is the number of real tokens before it,
  * so left padding does not move real tokens (as Hugging Face's generate).
  */
-export class TransformerLM extends Model<TransformerLMConfig, TransformerLMBatch> implements Generative<TransformerLMPrompts> {
+export class TransformerLM extends GenerativeModel<TransformerLMConfig, TransformerLMBatch, ModelOutput, TransformerLMPrompts> {
   readonly modelType: string = 'TransformerLM';
   readonly wte: Embedding;
   readonly wpe: LearnedPositionalEncoding;
@@ -137,20 +138,8 @@ export class TransformerLM extends Model<TransformerLMConfig, TransformerLMBatch
     this.blocks = this.child('blocks', new TransformerEncoder(c.num_layers, layer));
   }
 
-  /** Start-of-text token. */
-  get bosTokenId(): number {
-    return this.config.bos_token_id;
-  }
 
-  /** End-of-text token. */
-  get eosTokenId(): number {
-    return this.config.eos_token_id;
-  }
 
-  /** Padding token. */
-  get padTokenId(): number {
-    return this.config.pad_token_id;
-  }
 
   /** Token plus position embeddings (dropout applied): ids [batch, t], positions int32 [batch, t]. */
   embed(ids: Tensor, positions: Tensor): Tensor {

@@ -7,8 +7,9 @@
  */
 import { ShapeError, add, logSoftmax, matmul, noGrad, type Tensor, type Variable } from '@heed/core';
 import { Dropout, Embedding, Linear, type GRU, type LSTM, type ModuleOptions } from '@heed/layers';
-import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
-import { Model, type ModelOutput } from '../model.js';
+import type { DecodeStartOptions, DecoderSession } from '../generation/session.js';
+import { type ModelOutput } from '../model.js';
+import { GenerativeModel } from '../generative-model.js';
 import { checkIdRange, checkIds, checkMask, sequenceLoss, shiftRight } from './batch.js';
 import type { FullSeq2SeqConfig } from './config.js';
 import { RecurrentEncoder, type Encoded } from './encoder.js';
@@ -52,10 +53,7 @@ export interface Decoded {
 }
 
 /** Base of the recurrent encoder–decoders; see the file comment. */
-export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
-  extends Model<C, Seq2SeqBatch, Seq2SeqOutput>
-  implements Generative<Seq2SeqSource>
-{
+export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends GenerativeModel<C, Seq2SeqBatch, Seq2SeqOutput, Seq2SeqSource> {
   readonly encoder: RecurrentEncoder;
   readonly tgtEmbed: Embedding;
   readonly decoder: LSTM | GRU;
@@ -102,17 +100,8 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig>
   /** Dropout between stacked recurrent layers. */
   protected readonly between = (y: Tensor): Tensor => this.drop.forward(y);
 
-  get bosTokenId(): number {
-    return this.config.bos_token_id;
-  }
 
-  get eosTokenId(): number {
-    return this.config.eos_token_id;
-  }
 
-  get padTokenId(): number {
-    return this.config.pad_token_id;
-  }
 
   /** Teacher-forced decoding of `tgtIn` [batch, T] given the encoder's result. */
   protected abstract decode(enc: Encoded, tgtIn: Tensor, srcMask: Tensor | undefined, outputAttentions: boolean): Decoded;

@@ -9,8 +9,9 @@ import {
   type DecoderLayerCache,
   type ModuleOptions,
 } from '@heed/layers';
-import type { DecodeStartOptions, DecoderSession, Generative } from '../generation/session.js';
-import { Model, type ModelBatch, type ModelOutput } from '../model.js';
+import type { DecodeStartOptions, DecoderSession } from '../generation/session.js';
+import { type ModelBatch, type ModelOutput } from '../model.js';
+import { GenerativeModel } from '../generative-model.js';
 import { resolveTransformerConfig, type TransformerConfig } from './config.js';
 import { checkIdRange } from '../seq2seq/batch.js';
 import { expectIds, expectMask, fitLength, shiftRight } from './sequence.js';
@@ -56,7 +57,7 @@ export interface TransformerInputs {
  * Parameters: `embed.weight` when source and target share it, else `srcEmbed.weight` and
  * `tgtEmbed.weight`; `encoder.*`, `decoder.*`; `outBias` (tied) or `outProj.*`.
  */
-export class Transformer extends Model<TransformerConfig, TransformerBatch, TransformerOutput> implements Generative<TransformerInputs> {
+export class Transformer extends GenerativeModel<TransformerConfig, TransformerBatch, TransformerOutput, TransformerInputs> {
   readonly modelType: string = 'Transformer';
   readonly srcEmbed: Embedding;
   readonly tgtEmbed: Embedding;
@@ -106,20 +107,8 @@ export class Transformer extends Model<TransformerConfig, TransformerBatch, Tran
     this.scale = Math.sqrt(c.d_model);
   }
 
-  /** Token to start decoding with. */
-  get bosTokenId(): number {
-    return this.config.bos_token_id;
-  }
 
-  /** End of sequence. */
-  get eosTokenId(): number {
-    return this.config.eos_token_id;
-  }
 
-  /** Padding. */
-  get padTokenId(): number {
-    return this.config.pad_token_id;
-  }
 
   /** Embedded source or target ids [batch, t] → [batch, t, dModel] (scaled, positions from `offset`, dropout). */
   embed(side: 'source' | 'target', ids: Tensor, offset = 0): Tensor {
