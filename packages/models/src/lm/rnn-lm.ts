@@ -123,9 +123,6 @@ export class RNNLM extends GenerativeModel<FullRNNLMConfig, RNNLMBatch, RNNLMOut
     this.outBias = full.tie_word_embeddings ? this.paramZeros('outBias', [V]) : undefined;
   }
 
-
-
-
   private project(h: Tensor): Tensor {
     const x = this.drop.forward(h);
     return this.outProj ? this.outProj.forward(x) : add(matmul(x, this.embed.weight, { transB: true }), this.outBias!);

@@ -138,9 +138,6 @@ export class TransformerLM extends GenerativeModel<TransformerLMConfig, Transfor
     this.blocks = this.child('blocks', new TransformerEncoder(c.num_layers, layer));
   }
 
-
-
-
   /** Token plus position embeddings (dropout applied): ids [batch, t], positions int32 [batch, t]. */
   embed(ids: Tensor, positions: Tensor): Tensor {
     return this.drop.forward(add(this.wte.forward(ids), embedding(this.wpe.weight, positions)));

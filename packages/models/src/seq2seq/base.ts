@@ -100,9 +100,6 @@ export abstract class RecurrentSeq2SeqBase<C extends FullSeq2SeqConfig> extends 
   /** Dropout between stacked recurrent layers. */
   protected readonly between = (y: Tensor): Tensor => this.drop.forward(y);
 
-
-
-
   /** Teacher-forced decoding of `tgtIn` [batch, T] given the encoder's result. */
   protected abstract decode(enc: Encoded, tgtIn: Tensor, srcMask: Tensor | undefined, outputAttentions: boolean): Decoded;
 

@@ -107,9 +107,6 @@ export class Transformer extends GenerativeModel<TransformerConfig, TransformerB
     this.scale = Math.sqrt(c.d_model);
   }
 
-
-
-
   /** Embedded source or target ids [batch, t] → [batch, t, dModel] (scaled, positions from `offset`, dropout). */
   embed(side: 'source' | 'target', ids: Tensor, offset = 0): Tensor {
     const table = side === 'source' ? this.srcEmbed : this.tgtEmbed;
