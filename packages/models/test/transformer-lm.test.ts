@@ -207,4 +207,81 @@ describe('TransformerLM', () => {
     opt.dispose();
     model.dispose();
   });
+
+  it('outputAttentions: one [batch, heads, S, S] weight tensor per block, causal and padding-masked, rows summing to 1; logits unchanged', async () => {
+    const model = new TransformerLM(SMALL, { seed: 11 });
+    model.eval();
+    const S = 5;
+    const batch = {
+      inputIds: ids([[0, 0, 1, 5, 6], [1, 7, 8, 9, 10], [1, 5, 6, 0, 0]]),
+      attentionMask: tensor([[false, false, true, true, true], [true, true, true, true, true], [true, true, true, false, false]]),
+    };
+    const real = (await batch.attentionMask.data()) as Uint8Array;
+    const before = heed.memory().numTensors;
+    const plain = model.forward(batch);
+    expect(plain.attentions).toBeUndefined();
+    const out = model.forward(batch, { outputAttentions: true });
+    expect(out.attentions).toHaveLength(SMALL.num_layers!);
+    // The explicit weights path gives the fused kernel's logits (up to float32 rounding: the kernel sums in another order).
+    expect(maxAbsDiff(await out.logits.data(), await plain.logits.data())).toBeLessThan(1e-6);
+    for (const w of out.attentions!) {
+      expect(w.shape).toEqual([3, SMALL.num_heads, S, S]);
+      const v = (await w.data()) as Float32Array;
+      for (let r = 0; r < 3; r++) {
+        for (let h = 0; h < SMALL.num_heads!; h++) {
+          for (let q = 0; q < S; q++) {
+            if (!real[r * S + q]) continue;
+            const row = v.subarray(((r * SMALL.num_heads! + h) * S + q) * S, ((r * SMALL.num_heads! + h) * S + q + 1) * S);
+            let sum = 0;
+            for (let k = 0; k < S; k++) {
+              sum += row[k]!;
+              if (k > q) expect(row[k]).toBe(0); // causal: nothing after the query
+              if (!real[r * S + k]) expect(row[k]).toBe(0); // padding keys
+            }
+            expect(sum).toBeCloseTo(1, 5);
+          }
+        }
+      }
+    }
+    for (const t of [plain.logits, out.logits, ...out.attentions!]) t.dispose();
+    expect(heed.memory().numTensors).toBe(before);
+    batch.inputIds.dispose();
+    batch.attentionMask.dispose();
+    model.dispose();
+  });
+
+  it('attention weights of a decoded sentence: forward on prompt + generated ids; the prompt rows equal the prompt alone', async () => {
+    const model = new TransformerLM(SMALL, { seed: 12 });
+    model.eval();
+    const prompt = [1, 5, 6];
+    const [hyp] = await greedy(model, { prompts: [prompt] }, { maxLength: 5 });
+    const seq = [...prompt, ...hyp![0]!.tokens];
+    const L = seq.length;
+    const H = SMALL.num_heads!;
+    const full = model.forward({ inputIds: ids([seq]) }, { outputAttentions: true });
+    const alone = model.forward({ inputIds: ids([prompt]) }, { outputAttentions: true });
+    // The decoded sentence is what the model predicts from its own prefix (greedy = argmax).
+    const logits = (await full.logits.data()) as Float32Array;
+    for (let t = prompt.length - 1; t < L - 1; t++) {
+      const row = Array.from(logits.subarray(t * V, (t + 1) * V));
+      expect(row.indexOf(Math.max(...row))).toBe(seq[t + 1]);
+    }
+    for (let l = 0; l < SMALL.num_layers!; l++) {
+      const w = full.attentions![l]!;
+      expect(w.shape).toEqual([1, H, L, L]);
+      const v = (await w.data()) as Float32Array;
+      const a = (await alone.attentions![l]!.data()) as Float32Array;
+      const P = prompt.length;
+      for (let h = 0; h < H; h++) {
+        for (let q = 0; q < L; q++) {
+          const row = v.subarray((h * L + q) * L, (h * L + q + 1) * L);
+          expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+          for (let k = q + 1; k < L; k++) expect(row[k]).toBe(0);
+          if (q < P) expect(maxAbsDiff(row.subarray(0, P), a.subarray((h * P + q) * P, (h * P + q + 1) * P))).toBeLessThan(1e-5);
+        }
+      }
+    }
+    for (const t of [full.logits, alone.logits, ...full.attentions!, ...alone.attentions!]) t.dispose();
+    model.dispose();
+  });
 });

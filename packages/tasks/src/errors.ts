@@ -3,7 +3,7 @@
  * caller that catches `ArgumentError` or `CheckpointError` catches these too.
  */
 import { ArgumentError } from '@heed/core';
-import { ModelDirectoryError } from '@heed/models';
+import { ConfigError, ModelDirectoryError } from '@heed/models';
 
 /**
  * A data file is malformed: a line with the wrong number of columns, a tag that is not
@@ -45,5 +45,29 @@ export class TaskModelMismatchError extends ModelDirectoryError {
   ) {
     super(`task "${task}" cannot run a model of architecture "${architecture}": ${detail}`);
     this.name = 'TaskModelMismatchError';
+  }
+}
+
+/**
+ * A tokenizer has more ids than the model's embeddings hold: its vocabulary size exceeds
+ * the config field (`vocab_size`, `src_vocab_size`, `tgt_vocab_size`). Raised when a
+ * pipeline is built, before any weights are read or anything runs. The message names the
+ * directory, the tokenizer file and its size, the config field and its value (as BERT's loader).
+ */
+export class VocabSizeMismatchError extends ConfigError {
+  constructor(
+    /** The model directory (or the parts' source). */
+    readonly source: string,
+    /** The tokenizer file, e.g. `tokenizer.json` or `target_tokenizer.json`. */
+    readonly file: string,
+    /** The tokenizer's vocabulary size. */
+    readonly tokenizerSize: number,
+    /** The config field it exceeds. */
+    readonly field: string,
+    /** That field's value. */
+    readonly configSize: number,
+  ) {
+    super(`${source}: the tokenizer ${file} has ${tokenizerSize} tokens but config.json's "${field}" is ${configSize}`);
+    this.name = 'VocabSizeMismatchError';
   }
 }

@@ -66,9 +66,23 @@ export class TransformerEncoderLayer extends Module {
    * decoder-only (GPT-style) block: x is then the new positions only.
    */
   forward(x: Tensor, call: EncoderLayerCall = {}): Tensor {
+    return this.forwardDetailed(x, call).output;
+  }
+
+  /**
+   * As `forward`; with `needWeights` it also returns the self-attention weights
+   * [batch, heads, tq, tk] (for plots), computed explicitly instead of by the fused kernel.
+   */
+  forwardDetailed(x: Tensor, call: EncoderLayerCall & { needWeights?: boolean } = {}): { output: Tensor; weights?: Tensor } {
     return this.engine.tidy(() => {
-      const h = this.res1.forward(x, (y) => this.selfAttn.forward(y, y, y, call).output);
-      return this.res2.forward(h, (y) => this.ffn.forward(y));
+      let weights: Tensor | undefined;
+      const h = this.res1.forward(x, (y) => {
+        const r = this.selfAttn.forward(y, y, y, { ...call, needWeights: call.needWeights ?? false });
+        weights = r.weights;
+        return r.output;
+      });
+      const output = this.res2.forward(h, (y) => this.ffn.forward(y));
+      return weights ? { output, weights } : { output };
     });
   }
 }
@@ -84,6 +98,9 @@ export interface EncoderLayerCall {
   /** Append-mode key/value cache for incremental decoding. */
   cache?: KVCache;
 }
+
+/** Per-call options of an encoder stack: as a layer's, with one cache per layer (from `createCache()`). */
+export type EncoderCall = Omit<EncoderLayerCall, 'cache'> & { cache?: readonly KVCache[] };
 
 /** Per-layer caches of a decoder for incremental decoding. */
 export interface DecoderLayerCache {
@@ -207,16 +224,24 @@ export class TransformerEncoder extends Module {
   }
 
   /** x [batch, time, dModel] → [batch, time, dModel]; with `cache` (one per layer) x is the new positions only. */
-  forward(x: Tensor, call: Omit<EncoderLayerCall, 'cache'> & { cache?: readonly KVCache[] } = {}): Tensor {
+  forward(x: Tensor, call: EncoderCall = {}): Tensor {
+    return this.forwardDetailed(x, call).output;
+  }
+
+  /** As `forward`; with `needWeights` also each layer's self-attention weights [batch, heads, tq, tk]. */
+  forwardDetailed(x: Tensor, call: EncoderCall & { needWeights?: boolean } = {}): { output: Tensor; weights: Tensor[] } {
     if (call.cache && call.cache.length !== this.layers.items.length) {
       throw new ArgumentError(`TransformerEncoder: ${call.cache.length} caches given for ${this.layers.items.length} layers`);
     }
     return this.engine.tidy(() => {
       let h = x;
+      const weights: Tensor[] = [];
       this.layers.items.forEach((layer, i) => {
-        h = layer.forward(h, { ...call, cache: call.cache?.[i] });
+        const r = layer.forwardDetailed(h, { ...call, cache: call.cache?.[i] });
+        h = r.output;
+        if (r.weights) weights.push(r.weights);
       });
-      return this.norm ? this.norm.forward(h) : h;
+      return { output: this.norm ? this.norm.forward(h) : h, weights };
     });
   }
 }

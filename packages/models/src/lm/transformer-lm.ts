@@ -91,6 +91,17 @@ export interface TransformerLMBatch extends ModelBatch {
   labels?: Tensor;
 }
 
+/** Outputs of `TransformerLM.forward`. */
+export interface TransformerLMOutput extends ModelOutput {
+  /** Scores [batch, S, vocab_size]. */
+  logits: Tensor;
+  /**
+   * With `outputAttentions`: each block's self-attention weights [batch, heads, S, S]
+   * (causal and padding-masked: entries above the diagonal and on padding keys are 0).
+   */
+  attentions?: Tensor[];
+}
+
 /** Position ids of each token: the number of real tokens before it (0 for leading padding). */
 export function positionIds(mask: Tensor): Tensor {
   const s = mask.shape[1]!;
@@ -111,7 +122,7 @@ export function positionIds(mask: Tensor): Tensor {
  * With an attention mask, each token's position is the number of real tokens before it,
  * so left padding does not move real tokens (as Hugging Face's generate).
  */
-export class TransformerLM extends GenerativeModel<TransformerLMConfig, TransformerLMBatch, ModelOutput, TransformerLMPrompts> {
+export class TransformerLM extends GenerativeModel<TransformerLMConfig, TransformerLMBatch, TransformerLMOutput, TransformerLMPrompts> {
   readonly modelType: string = 'TransformerLM';
   readonly wte: Embedding;
   readonly wpe: LearnedPositionalEncoding;
@@ -151,9 +162,11 @@ export class TransformerLM extends GenerativeModel<TransformerLMConfig, Transfor
   /**
    * Logits [batch, S, vocab] for every position, and `loss` when `labels` are given: the
    * mean cross-entropy of logits[:, t] against labels[:, t+1] over labels ≠ -100 (pass the
-   * ids themselves as labels, as Hugging Face's causal LMs).
+   * ids themselves as labels, as Hugging Face's causal LMs). `outputAttentions` adds each
+   * block's self-attention weights (`attentions`, computed explicitly; without it attention
+   * runs the fused kernel), for plots of a given or decoded sentence (prompt + generated ids).
    */
-  forward(batch: TransformerLMBatch): ModelOutput & { logits: Tensor } {
+  forward(batch: TransformerLMBatch, options: { outputAttentions?: boolean } = {}): TransformerLMOutput {
     const c = this.config;
     expectIds('TransformerLM', 'inputIds', batch.inputIds);
     checkIdRange('TransformerLM', 'inputIds', batch.inputIds, c.vocab_size, 'vocab_size');
@@ -170,13 +183,16 @@ export class TransformerLM extends GenerativeModel<TransformerLMConfig, Transfor
       const mask = batch.attentionMask && fitLength('TransformerLM', 'attentionMask', batch.attentionMask, c.max_position_embeddings, true);
       const [b, s] = ids.shape as [number, number];
       const pos = mask ? positionIds(mask) : reshape(arange(0, s, 1, 'int32', { engine: this.engine }), [1, s]);
-      const h = this.blocks.forward(this.embed(ids, pos), { causal: true, ...(mask && { keyMask: mask }) });
+      const needWeights = options.outputAttentions ?? false;
+      const { output: h, weights } = this.blocks.forwardDetailed(this.embed(ids, pos), { causal: true, ...(mask && { keyMask: mask }), needWeights });
       const logits = this.project(h);
-      if (!batch.labels) return { logits };
+      const out: TransformerLMOutput = { logits };
+      if (needWeights) out.attentions = weights;
+      if (!batch.labels) return out;
       const labels = fitLength('TransformerLM', 'labels', batch.labels, c.max_position_embeddings, true);
       const v = c.vocab_size;
-      const loss = crossEntropy(slice(logits, [0, 0, 0], [b, s - 1, v]), slice(labels, [0, 1], [b, s - 1]), { labelSmoothing: c.label_smoothing });
-      return { logits, loss };
+      out.loss = crossEntropy(slice(logits, [0, 0, 0], [b, s - 1, v]), slice(labels, [0, 1], [b, s - 1]), { labelSmoothing: c.label_smoothing });
+      return out;
     });
   }
 

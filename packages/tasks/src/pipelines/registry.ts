@@ -7,7 +7,7 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS, type Heed, type PluginName } from '@heed/core';
 import { configModelType, type ModelConfig } from '@heed/models';
-import { TaskModelMismatchError } from '../errors.js';
+import { TaskModelMismatchError, VocabSizeMismatchError } from '../errors.js';
 import type { AnyPipeline, PipelineOptions, PipelineParts } from './pipeline.js';
 
 /** How a task makes itself available. */
@@ -58,9 +58,47 @@ export function checkTaskModel(registration: TaskRegistration, config: ModelConf
   }
 }
 
+/** The files (or names) of the tokenizers in messages of {@link checkTokenizerVocab}. */
+export interface TokenizerFiles {
+  tokenizer: string;
+  targetTokenizer: string;
+}
+
+/** The first numeric field of `fields` in a config: [field, value]. */
+function sizeField(config: ModelConfig, fields: readonly string[]): [string, number] | undefined {
+  for (const f of fields) {
+    const v = config[f];
+    if (typeof v === 'number') return [f, v];
+  }
+  return undefined;
+}
+
+/**
+ * Throws {@link VocabSizeMismatchError} when a tokenizer has more ids than the model's
+ * embeddings: the (source) tokenizer against `src_vocab_size`, else `vocab_size`; the target
+ * tokenizer against `tgt_vocab_size`, else `vocab_size`. A smaller tokenizer is fine (unused
+ * rows), and a config with neither field (a user's model type) is not checked.
+ */
+export function checkTokenizerVocab(
+  config: ModelConfig,
+  tokenizers: Pick<PipelineParts, 'tokenizer' | 'targetTokenizer'>,
+  source = 'config',
+  files: TokenizerFiles = { tokenizer: 'PipelineParts.tokenizer', targetTokenizer: 'PipelineParts.targetTokenizer' },
+): void {
+  const check = (tok: PipelineParts['tokenizer'] | undefined, file: string, fields: readonly string[]): void => {
+    const f = tok && sizeField(config, fields);
+    if (!tok || !f) return;
+    const n = tok.getVocabSize();
+    if (n > f[1]) throw new VocabSizeMismatchError(source, file, n, f[0], f[1]);
+  };
+  check(tokenizers.tokenizer, files.tokenizer, ['src_vocab_size', 'vocab_size']);
+  check(tokenizers.targetTokenizer, files.targetTokenizer, ['tgt_vocab_size', 'vocab_size']);
+}
+
 /**
  * Builds the pipeline of `task` from loaded parts (browser-safe; `pipeline()` in
- * `@heed/tasks/node` loads them from a model directory). Checks that the model fits the task.
+ * `@heed/tasks/node` loads them from a model directory). Checks that the model fits the task
+ * and that no tokenizer outgrows the model's vocabulary.
  */
 export function createPipeline<P extends AnyPipeline = AnyPipeline>(
   heed: Heed,
@@ -70,5 +108,6 @@ export function createPipeline<P extends AnyPipeline = AnyPipeline>(
 ): P {
   const reg = taskRegistration(heed, task);
   checkTaskModel(reg, parts.config, parts.source);
+  checkTokenizerVocab(parts.config, parts, parts.source);
   return reg.create(heed, parts, options) as P;
 }
