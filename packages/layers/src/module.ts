@@ -2,6 +2,7 @@ import {
   ArgumentError,
   CheckpointError,
   Rng,
+  Tensor,
   full,
   getEngine,
   randomNormal,
@@ -10,7 +11,6 @@ import {
   zeros,
   type Engine,
   type Shape,
-  type Tensor,
   type Variable,
 } from '@heed/core';
 
@@ -33,9 +33,17 @@ export interface ShapeMismatch {
   readonly dtypes?: readonly [string, string];
 }
 
+/** One state-dict value that is not a usable tensor (not a Tensor, disposed, or of another engine). */
+export interface InvalidEntry {
+  readonly key: string;
+  /** Why the value cannot be loaded. */
+  readonly reason: string;
+}
+
 /**
  * A state dict did not match the module: the keys it lacks, the keys the module does
- * not have, and the keys whose shapes differ. The message names the module and every key.
+ * not have, the keys whose shapes differ, and values that are not usable tensors. The
+ * message names the module and every key.
  */
 export class StateDictError extends CheckpointError {
   constructor(
@@ -47,8 +55,11 @@ export class StateDictError extends CheckpointError {
     readonly unexpected: readonly string[],
     /** Keys present on both sides with different shapes. */
     readonly mismatched: readonly ShapeMismatch[],
+    /** Values that are not live tensors of the module's engine. */
+    readonly invalid: readonly InvalidEntry[] = [],
   ) {
     const parts: string[] = [];
+    if (invalid.length) parts.push(`unusable values: ${invalid.map((e) => `${e.key} (${e.reason})`).join('; ')}`);
     if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
     if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
     if (mismatched.length) {
@@ -62,6 +73,15 @@ export class StateDictError extends CheckpointError {
 export type StateDict = Map<string, Tensor> | Readonly<Record<string, Tensor>>;
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
+
+/** A short description of a value for error messages (never its whole contents). */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+  if (typeof v === 'string') return `a string of length ${v.length}`;
+  return `${typeof v} ${String(v)}`;
+}
 
 /**
  * Base class of every layer: a tree of named parameters (`Variable`s) and child modules.
@@ -231,22 +251,35 @@ export abstract class Module {
    */
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): void {
     const strict = options.strict ?? true;
-    const entries = state instanceof Map ? state : new Map(Object.entries(state));
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      throw new CheckpointError(`${this.layerName}.loadStateDict: the state dict must be a Map or an object of tensors by name, got ${describeValue(state)}`);
+    }
+    const entries: Map<string, unknown> = state instanceof Map ? new Map(state) : new Map(Object.entries(state));
     const own = this.stateDict();
+    // Every value is checked before anything is assigned: a failure leaves the module untouched.
+    const invalid: InvalidEntry[] = [];
+    for (const [k, t] of entries) {
+      if (!own.has(k) && !strict) continue;
+      if (!(t instanceof Tensor)) invalid.push({ key: k, reason: `not a Tensor: ${describeValue(t)}` });
+      else if (t.isDisposed) invalid.push({ key: k, reason: 'the tensor was disposed' });
+      else if (t.engine !== this.engine) invalid.push({ key: k, reason: "the tensor belongs to another Heed app's engine" });
+    }
+    const tensors = new Map<string, Tensor>();
+    for (const [k, t] of entries) if (t instanceof Tensor) tensors.set(k, t);
     const missing = [...own.keys()].filter((k) => !entries.has(k));
     const unexpected = [...entries.keys()].filter((k) => !own.has(k));
     const mismatched: ShapeMismatch[] = [];
     for (const [k, p] of own) {
-      const t = entries.get(k);
+      const t = tensors.get(k);
       if (t && (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.dtype !== p.dtype)) {
         mismatched.push({ key: k, expected: [...p.shape], got: [...t.shape], ...(t.dtype !== p.dtype && { dtypes: [p.dtype, t.dtype] as const }) });
       }
     }
-    if (mismatched.length || (strict && (missing.length || unexpected.length))) {
-      throw new StateDictError(this.layerName, strict ? missing : [], strict ? unexpected : [], mismatched);
+    if (invalid.length || mismatched.length || (strict && (missing.length || unexpected.length))) {
+      throw new StateDictError(this.layerName, strict ? missing : [], strict ? unexpected : [], mismatched, invalid);
     }
     for (const [k, p] of own) {
-      const t = entries.get(k);
+      const t = tensors.get(k);
       if (t) p.assign(t);
     }
   }

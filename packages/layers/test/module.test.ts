@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArgumentError, CheckpointError, DTypeError, ShapeError, ones, randomNormal, tensor, tensorsFromSafetensors, tensorsToSafetensors, zeros } from '@heed/core';
+import { ArgumentError, CheckpointError, DTypeError, ShapeError, createHeed, ones, randomNormal, tensor, tensorsFromSafetensors, tensorsToSafetensors, zeros } from '@heed/core';
 import { Dropout, Embedding, LSTM, LayerNorm, Linear, Module, StateDictError, TransformerEncoder, gloveMatrix, parseGlove, type ModuleOptions } from '../src/index.js';
 import { loadModule, saveModule } from '../src/node.js';
+import { cpuBackendModule } from '@heed/backend-cpu';
 import { forEachBackend, vals } from './helpers.js';
 
 class Block extends Module {
@@ -117,6 +118,55 @@ forEachBackend((_backend, getHeed) => {
       expect(await vals(m.proj.bias!)).toEqual([0, 0, 0]);
       expect(() => m.loadStateDict({ 'proj.bias': zeros([4]) }, { strict: false })).toThrow(/proj\.bias expects \[3\], got \[4\]/);
       expect(() => m.loadStateDict({ 'proj.bias': zeros([3], 'int32') }, { strict: false })).toThrow(/proj\.bias expects float32 \[3\], got int32 \[3\]/);
+      m.dispose();
+    });
+
+    it('loadStateDict checks every value first: non-tensors, disposed tensors and other engines assign nothing', async () => {
+      const m = new Block({ seed: 1 });
+      const before = { w: await vals(m.proj.weight), b: await vals(m.proj.bias!), g: await vals(m.norm.weight) };
+      const good = (): Map<string, unknown> =>
+        new Map<string, unknown>([
+          ['proj.weight', ones([3, 4])],
+          ['proj.bias', ones([3])],
+          ['norm.weight', ones([3])],
+          ['norm.bias', ones([3])],
+        ]);
+      const dead = ones([3]);
+      dead.dispose();
+      const other = await createHeed({ plugins: [cpuBackendModule], backend: 'cpu', setActive: false });
+      const foreign = tensor([1, 2, 3], [3], 'float32', { engine: other.engine });
+      const cases: [unknown, RegExp][] = [
+        [dead, /norm\.bias \(the tensor was disposed\)/],
+        [{ shape: [3], dtype: 'float32' }, /norm\.bias \(not a Tensor: an object \(Object\)\)/],
+        [{}, /norm\.bias \(not a Tensor: an object/],
+        [[1, 2], /norm\.bias \(not a Tensor: an array of length 2\)/],
+        ['weights', /norm\.bias \(not a Tensor: a string of length 7\)/],
+        [null, /norm\.bias \(not a Tensor: null\)/],
+        [undefined, /norm\.bias \(not a Tensor: undefined undefined\)/],
+        [0, /norm\.bias \(not a Tensor: number 0\)/],
+        [foreign, /norm\.bias \(the tensor belongs to another Heed app's engine\)/],
+      ];
+      for (const [value, message] of cases) {
+        const state = good();
+        state.set('norm.bias', value); // last, so a loader that assigned as it went would have changed the others
+        let err: unknown;
+        try {
+          m.loadStateDict(state as Map<string, never>);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(StateDictError);
+        expect((err as Error).message).toMatch(message);
+        expect((err as StateDictError).invalid.map((e) => e.key)).toEqual(['norm.bias']);
+        expect({ w: await vals(m.proj.weight), b: await vals(m.proj.bias!), g: await vals(m.norm.weight) }).toEqual(before);
+        for (const [, t] of state) if (t instanceof Object && 'dispose' in t && t !== dead && t !== foreign) (t as { dispose(): void }).dispose();
+      }
+      for (const bad of [null, 'state', [1, 2], 42]) {
+        expect(() => m.loadStateDict(bad as never)).toThrow(CheckpointError);
+        expect(() => m.loadStateDict(bad as never)).toThrow(/must be a Map or an object of tensors by name/);
+      }
+      foreign.dispose();
+      other.dispose();
       m.dispose();
     });
 
