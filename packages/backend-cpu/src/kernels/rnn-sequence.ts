@@ -8,7 +8,7 @@
  * WebAssembly / JS path.
  */
 import type { Sgemm } from '../gemm/index.js';
-import type { LstmBackwardArgs, LstmForwardArgs, NativeGemm } from '../native/index.js';
+import type { LstmBackwardArgs, LstmForwardArgs, LstmSavedArrays, NativeGemm } from '../native/index.js';
 import { sigmoid } from './math.js';
 
 /** Outputs of the forward pass: y [T, B, H], last h and c [B, H], activated gates [T, B, 4H], cell states [T, B, H]. */
@@ -101,20 +101,8 @@ export function lstmSequence(
   return out;
 }
 
-/** Saved forward state plus the output gradients of {@link lstmSequence}. */
-export interface LstmSequenceSaved {
-  x: Float32Array;
-  w: Float32Array;
-  r: Float32Array;
-  h0: Float32Array;
-  c0: Float32Array;
-  y: Float32Array;
-  gates: Float32Array;
-  cs: Float32Array;
-  dy: Float32Array;
-  dhLast: Float32Array;
-  dcLast: Float32Array;
-}
+/** Saved forward state plus the output gradients of {@link lstmSequence} (the native kernel's layout). */
+export type LstmSequenceSaved = LstmSavedArrays;
 
 /** Backpropagation through time (native when the addon has it). */
 export function lstmSequenceBackward(e: Sgemm, d: Dims, s: LstmSequenceSaved): LstmSequenceGrads {

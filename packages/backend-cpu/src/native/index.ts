@@ -54,12 +54,8 @@ export interface LstmForwardArgs {
   cs: Float32Array;
 }
 
-/** Inputs (the forward pass's, its saved states and the output gradients) and gradient outputs of the LSTM backward pass. */
-export interface LstmBackwardArgs {
-  T: number;
-  B: number;
-  I: number;
-  H: number;
+/** What the LSTM backward pass reads: the forward inputs, its saved states and the output gradients. */
+export interface LstmSavedArrays {
   x: Float32Array;
   w: Float32Array;
   r: Float32Array;
@@ -71,6 +67,14 @@ export interface LstmBackwardArgs {
   dy: Float32Array;
   dhLast: Float32Array;
   dcLast: Float32Array;
+}
+
+/** Inputs ({@link LstmSavedArrays} and the sizes) and gradient outputs of the LSTM backward pass. */
+export interface LstmBackwardArgs extends LstmSavedArrays {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
   dx: Float32Array;
   dh0: Float32Array;
   dc0: Float32Array;
