@@ -16,12 +16,6 @@
 #include "gemm.h"
 #include "vmath.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define HEED_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HEED_CLONES
-#endif
-
 namespace heed {
 namespace {
 
@@ -29,10 +23,7 @@ using vmath::vf;
 
 // Loads / stores `n` floats: a whole vector when n == W, else the first n lanes.
 static inline vf ld(const float* p, int64_t n) { return n == vmath::W ? vmath::load(p) : vmath::load_n(p, n); }
-static inline void st(float* p, vf v, int64_t n) {
-  if (n == vmath::W) vmath::store(p, v);
-  else vmath::store_n(p, v, n);
-}
+inline void st(float* p, vf v, int64_t n) { vmath::store_upto(p, v, n); }
 
 // One step's cell update for B rows: gates (pre-activations without bias) → activated gates
 // in place; c' = f·c + i·g, h' = o·tanh(c').

@@ -8,12 +8,6 @@
 
 #include "vmath.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define HEED_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HEED_CLONES
-#endif
-
 namespace heed {
 namespace {
 
@@ -27,10 +21,7 @@ inline vf ld(const float* p, int64_t n, float fill) {
   return vmath::load(tmp);
 }
 
-inline void st(float* p, vf v, int64_t n) {
-  if (n == W) vmath::store(p, v);
-  else vmath::store_n(p, v, n);
-}
+inline void st(float* p, vf v, int64_t n) { vmath::store_upto(p, v, n); }
 
 inline float hmax(vf v) {
   float m = v[0];

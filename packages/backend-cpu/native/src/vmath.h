@@ -8,6 +8,13 @@
 #define HEED_VMATH_H
 #include <stdint.h>
 
+// Kernels built once per ISA (AVX-512, AVX2, baseline) and chosen at load time.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define HEED_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HEED_CLONES
+#endif
+
 namespace heed {
 namespace vmath {
 
@@ -75,6 +82,12 @@ static inline void store_n(float* p, vf v, int64_t n) {
   float tmp[W];
   store(tmp, v);
   for (int64_t i = 0; i < n; ++i) p[i] = tmp[i];
+}
+
+/** Stores n <= W floats: a whole vector when n == W, else the first n lanes. */
+static inline void store_upto(float* p, vf v, int64_t n) {
+  if (n == W) store(p, v);
+  else store_n(p, v, n);
 }
 
 }  // namespace vmath
